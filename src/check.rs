@@ -1,0 +1,234 @@
+//! Gathers evidence across pages, per prerequisite: rule hits, and the products a site declares
+//! (for the aggregate product rules: placeholders, zero prices, mismatched prices).
+
+use crate::extract::PageFacts;
+use crate::rules::{Hit, Owner, PageEval, ProductTest, RuleSet, Signal};
+
+/// Pages kept as evidence for one rule; more would only repeat the footer.
+const PER_RULE: usize = 3;
+
+/// One place a rule matched.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub url: String,
+    pub snippet: String,
+    pub matched: String,
+}
+
+/// A product seen on the site.
+#[derive(Debug, Clone)]
+pub struct SiteProduct {
+    pub name: String,
+    pub price: Option<f64>,
+    pub availability: Option<String>,
+    pub url: String,
+    pub source: &'static str,
+}
+
+/// A page whose visible price disagrees with its structured data.
+#[derive(Debug, Clone)]
+pub struct Mismatch {
+    pub url: String,
+    pub declared: f64,
+    pub shown: Vec<String>,
+}
+
+/// Evidence collected so far for a whole site.
+pub struct Evidence<'r> {
+    pub rules: &'r RuleSet,
+    /// Per rule index, where it matched.
+    pub found: Vec<Vec<Found>>,
+    pub products: Vec<SiteProduct>,
+    pub mismatches: Vec<Mismatch>,
+}
+
+impl<'r> Evidence<'r> {
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Evidence {
+            rules,
+            found: vec![Vec::new(); rules.rules.len()],
+            products: Vec::new(),
+            mismatches: Vec::new(),
+        }
+    }
+
+    /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
+    pub fn add_page(&mut self, url: &str, eval: &PageEval, facts: Option<&PageFacts>) {
+        for Hit { rule, snippet, matched } in &eval.hits {
+            let v = &mut self.found[*rule];
+            if v.len() < PER_RULE && !v.iter().any(|f| f.url == url) {
+                v.push(Found {
+                    url: url.to_string(),
+                    snippet: snippet.clone(),
+                    matched: matched.clone(),
+                });
+            }
+        }
+        let Some(f) = facts else { return };
+        let is_product_page = self
+            .rules
+            .class_index("product")
+            .is_some_and(|c| eval.classes.contains(&c));
+        let shown = if is_product_page || !f.products.is_empty() {
+            self.rules.prices_in(&f.text)
+        } else {
+            Vec::new()
+        };
+        for p in &f.products {
+            if self.products.len() < 2000 {
+                self.products.push(SiteProduct {
+                    name: p.name.clone(),
+                    price: p.price,
+                    availability: p.availability.clone(),
+                    url: url.to_string(),
+                    source: p.source,
+                });
+            }
+            if let Some(declared) = p.price {
+                if !shown.is_empty()
+                    && declared > 0.0
+                    && !shown.iter().any(|(s, _)| (s - declared).abs() <= declared * 0.01)
+                    && !self.mismatches.iter().any(|m| m.url == url)
+                {
+                    self.mismatches.push(Mismatch {
+                        url: url.to_string(),
+                        declared,
+                        shown: shown.iter().take(3).map(|(_, s)| s.clone()).collect(),
+                    });
+                }
+            }
+        }
+        if is_product_page && f.products.is_empty() && self.products.len() < 2000 {
+            let name = f
+                .headings
+                .first()
+                .cloned()
+                .unwrap_or_else(|| f.title.clone());
+            if !name.is_empty() {
+                self.products.push(SiteProduct {
+                    name,
+                    price: shown.first().map(|(p, _)| *p),
+                    availability: None,
+                    url: url.to_string(),
+                    source: "page",
+                });
+            }
+        }
+    }
+
+    /// Distinct product names seen.
+    pub fn distinct_products(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.products.iter().map(|p| p.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Evaluates the aggregate product rule `i`; `Some(found)` when it fires.
+    pub fn product_rule(&self, i: usize) -> Option<Found> {
+        let Signal::Products { test, re, min_count } = &self.rules.rules[i].signal else {
+            return None;
+        };
+        let ps = &self.products;
+        let first_url = || ps.first().map(|p| p.url.clone()).unwrap_or_default();
+        let names = |v: &[&SiteProduct]| {
+            v.iter()
+                .take(5)
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match test {
+            ProductTest::AllNamesMatch | ProductTest::AnyNameMatch => {
+                let re = re.as_ref()?;
+                let hits: Vec<&SiteProduct> = ps.iter().filter(|p| re.is_match(&p.name)).collect();
+                let fire = if *test == ProductTest::AllNamesMatch {
+                    !ps.is_empty() && hits.len() == ps.len()
+                } else {
+                    !hits.is_empty()
+                };
+                fire.then(|| Found {
+                    url: hits.first().map(|p| p.url.clone()).unwrap_or_else(first_url),
+                    snippet: crate::extract::truncate_chars(
+                        &format!("{} of {} products: {}", hits.len(), ps.len(), names(&hits)),
+                        199,
+                    ),
+                    matched: hits
+                        .first()
+                        .and_then(|p| re.find(&p.name))
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default(),
+                })
+            }
+            ProductTest::AllPricesZero => {
+                let priced: Vec<&SiteProduct> = ps.iter().filter(|p| p.price.is_some()).collect();
+                let fire = !priced.is_empty() && priced.iter().all(|p| p.price == Some(0.0));
+                fire.then(|| Found {
+                    url: priced[0].url.clone(),
+                    snippet: crate::extract::truncate_chars(
+                        &format!("every price found is 0 ({} products: {})", priced.len(), names(&priced)),
+                        199,
+                    ),
+                    matched: "0".into(),
+                })
+            }
+            ProductTest::AllSoldOut => {
+                let with: Vec<&SiteProduct> = ps.iter().filter(|p| p.availability.is_some()).collect();
+                let fire = !with.is_empty()
+                    && with.len() == ps.len()
+                    && with.iter().all(|p| {
+                        p.availability
+                            .as_deref()
+                            .is_some_and(|a| a.contains("OutOfStock") || a.contains("SoldOut") || a.contains("Discontinued"))
+                    });
+                fire.then(|| Found {
+                    url: first_url(),
+                    snippet: format!("all {} products are marked out of stock", ps.len()),
+                    matched: "OutOfStock".into(),
+                })
+            }
+            ProductTest::PriceMismatch => self.mismatches.first().map(|m| Found {
+                url: m.url.clone(),
+                snippet: crate::extract::truncate_chars(
+                    &format!("structured data says {} but the page shows {}", m.declared, m.shown.join(", ")),
+                    199,
+                ),
+                matched: m.shown.first().cloned().unwrap_or_default(),
+            }),
+            ProductTest::CountAtLeast => {
+                let names = self.distinct_products();
+                (names.len() >= *min_count).then(|| Found {
+                    url: first_url(),
+                    snippet: crate::extract::truncate_chars(
+                        &format!("{} distinct products: {}", names.len(), names.iter().take(5).copied().collect::<Vec<_>>().join(", ")),
+                        199,
+                    ),
+                    matched: names.len().to_string(),
+                })
+            }
+        }
+    }
+
+    /// Rules (by index) that speak for prerequisite `p` and fired, with where.
+    pub fn fired_for(&self, p: usize) -> Vec<(usize, Vec<Found>)> {
+        let mut out = Vec::new();
+        for (i, r) in self.rules.rules.iter().enumerate() {
+            let mine = match r.owner {
+                Owner::Prereq(q) => q == p,
+                Owner::All => true,
+                Owner::Class(_) => false,
+            };
+            if !mine {
+                continue;
+            }
+            if matches!(r.signal, Signal::Products { .. }) {
+                if let Some(f) = self.product_rule(i) {
+                    out.push((i, vec![f]));
+                }
+            } else if !self.found[i].is_empty() {
+                out.push((i, self.found[i].clone()));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,78 @@
+//! Run settings shared by `check`, `batch` and the library API; the CLI fills them from flags.
+
+use std::time::Duration;
+
+/// Language of the labels and advice written into reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ko,
+}
+
+/// Budgets and politeness for one site. Defaults are the documented CLI defaults.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Config {
+    /// Most pages fetched (robots.txt and sitemaps are not counted).
+    pub max_pages: usize,
+    /// Most link hops from the start page.
+    pub max_depth: u32,
+    /// Wall-clock budget for the whole site.
+    #[serde(with = "secs")]
+    pub max_time: Duration,
+    /// Requests in flight at once for one site.
+    pub concurrency: usize,
+    /// Requests per second per host; 0 turns the limiter off.
+    pub rate: f64,
+    /// Timeout of one request, body included.
+    #[serde(with = "secs")]
+    pub timeout: Duration,
+    /// Cap on one decoded response body, in bytes.
+    pub max_body: usize,
+    /// User-Agent header, also the token matched in robots.txt.
+    pub user_agent: String,
+    /// Allow loopback and private addresses (tests, local folders, intranet shops).
+    pub allow_private: bool,
+    /// Honour robots.txt.
+    pub robots: bool,
+    /// Keep crawling after every prerequisite passed.
+    pub exhaustive: bool,
+    /// Fetch well-known platform URLs (cart, order form, policy pages) that links may not show.
+    pub probe: bool,
+    /// Most URLs of one shape (`/cal?day=N`) queued; 0 = no cap.
+    pub max_per_pattern: u32,
+    /// Report language.
+    pub lang: Lang,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_pages: 60,
+            max_depth: 5,
+            max_time: Duration::from_secs(60),
+            concurrency: 4,
+            rate: 4.0,
+            timeout: Duration::from_secs(15),
+            max_body: 5 * 1024 * 1024,
+            user_agent: format!(
+                "siteready/{} (+merchant website readiness check)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            allow_private: false,
+            robots: true,
+            exhaustive: false,
+            probe: true,
+            max_per_pattern: 25,
+            lang: Lang::En,
+        }
+    }
+}
+
+mod secs {
+    use std::time::Duration;
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}

@@ -1,0 +1,424 @@
+//! One shared HTTP client with every bound a hostile site needs: no automatic redirects (each
+//! hop is checked), a resolver that refuses private addresses, a streamed body cap that also
+//! bounds decompression, per-request timeouts, bounded retries, and per-host politeness.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use url::{Host, Url};
+
+use super::decode::{decode, Decoded};
+use super::scope::{is_blocked_ip, Scope};
+use crate::config::Config;
+
+/// Most redirect hops followed for one request.
+pub const MAX_REDIRECTS: usize = 10;
+/// Longest `Retry-After` honoured; longer waits are cut to this.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// Attempts for a transient failure (connection refused/reset, 429, 503).
+const ATTEMPTS: usize = 3;
+
+/// Why a fetch failed; the names are the report's `errors[].kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    Timeout,
+    TooLarge,
+    RedirectLoop,
+    TooManyRedirects,
+    BlockedAddress,
+    OutOfScope,
+    HttpStatus,
+    Decode,
+    Robots,
+    Connect,
+    Dns,
+    Tls,
+    Other,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::RedirectLoop => "redirect_loop",
+            ErrorKind::TooManyRedirects => "too_many_redirects",
+            ErrorKind::BlockedAddress => "blocked_address",
+            ErrorKind::OutOfScope => "out_of_scope",
+            ErrorKind::HttpStatus => "http_status",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Robots => "robots",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Dns => "dns",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// Failures that mean the host itself cannot be reached (exit code 3 for a start URL).
+    pub fn is_unreachable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Connect | ErrorKind::Dns | ErrorKind::Tls | ErrorKind::BlockedAddress | ErrorKind::Timeout
+        )
+    }
+}
+
+/// A failed fetch.
+#[derive(Debug, Clone)]
+pub struct FetchError {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// Last URL tried (after redirects).
+    pub final_url: Option<Url>,
+}
+
+impl FetchError {
+    fn new(kind: ErrorKind, message: impl Into<String>, at: &Url) -> Self {
+        FetchError {
+            kind,
+            message: message.into(),
+            final_url: Some(at.clone()),
+        }
+    }
+}
+
+/// A response, with the body decoded when it is HTML (or text when asked).
+#[derive(Debug)]
+pub struct Fetched {
+    pub final_url: Url,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// Decoded body: present for HTML (and for text when [`Want::Text`]).
+    pub body: Option<Decoded>,
+    /// Bytes read (after decompression); for skipped bodies, the declared length if any.
+    pub bytes: usize,
+    pub elapsed: Duration,
+    /// The body was cut at the cap.
+    pub truncated: bool,
+}
+
+/// What the caller wants of the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// HTML pages: other content types are not downloaded.
+    Html,
+    /// robots.txt and sitemaps: any text.
+    Text,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} resolves only to private or reserved addresses")]
+struct BlockedAddress(String);
+
+/// A DNS resolver that drops private and reserved addresses, so that neither a hostname nor a
+/// DNS-rebinding answer can point the crawler at the local network.
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .collect();
+            let ok: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| allow || !is_blocked_ip(a.ip()))
+                .collect();
+            if ok.is_empty() {
+                return Err(Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(ok.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// The HTTP side of a run: one client and one per-host limiter, shared by every site of a batch.
+pub struct Http {
+    client: reqwest::Client,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    allow_private: bool,
+    /// Exact loopback addresses allowed even when private addresses are not (the local folder server).
+    allowed: Vec<(IpAddr, u16)>,
+    pub max_body: usize,
+}
+
+impl Http {
+    /// Builds the client for `config`. `allowed` lists addresses exempt from the private-address
+    /// guard (the server `check DIR` starts for itself).
+    pub fn new(config: &Config, allowed: Vec<(IpAddr, u16)>) -> crate::Result<Arc<Http>> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_private: config.allow_private,
+            }))
+            .no_proxy()
+            .user_agent(config.user_agent.clone())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()
+            .map_err(|e| crate::Error::Other(format!("cannot build HTTP client: {e}")))?;
+        let limiter = if config.rate > 0.0 && config.rate.is_finite() {
+            let quota = if config.rate >= 1.0 {
+                Quota::per_second(NonZeroU32::new(config.rate.round() as u32).unwrap_or(NonZeroU32::MIN))
+            } else {
+                Quota::with_period(Duration::from_secs_f64(1.0 / config.rate))
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            };
+            Some(RateLimiter::keyed(quota.allow_burst(NonZeroU32::MIN)))
+        } else {
+            None
+        };
+        Ok(Arc::new(Http {
+            client,
+            limiter,
+            allow_private: config.allow_private,
+            allowed,
+            max_body: config.max_body,
+        }))
+    }
+
+    /// Refuses a URL the crawler must not contact: other schemes, credentials, and IP literals
+    /// in private ranges (the resolver only sees host names).
+    pub fn guard(&self, u: &Url) -> Result<(), FetchError> {
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err(FetchError::new(ErrorKind::BlockedAddress, format!("scheme '{}' is not crawled", u.scheme()), u));
+        }
+        if !u.username().is_empty() || u.password().is_some() {
+            return Err(FetchError::new(ErrorKind::BlockedAddress, "URLs with credentials are not crawled", u));
+        }
+        let ip = match u.host() {
+            Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+                Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+            }
+            Some(Host::Domain(_)) => None,
+            None => return Err(FetchError::new(ErrorKind::Other, "URL has no host", u)),
+        };
+        if let Some(ip) = ip {
+            let port = u.port_or_known_default().unwrap_or(0);
+            if !self.allow_private && is_blocked_ip(ip) && !self.allowed.contains(&(ip, port)) {
+                return Err(FetchError::new(
+                    ErrorKind::BlockedAddress,
+                    format!("{ip} is a private or reserved address (use --allow-private to allow it)"),
+                    u,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn polite(&self, u: &Url) {
+        if let Some(l) = &self.limiter {
+            let key = format!("{}:{}", u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0));
+            l.until_key_ready(&key).await;
+        }
+    }
+
+    /// Fetches `url`, following redirects that stay in `scope` (any redirect when `scope` is
+    /// `None`, as for the start URL), with retries, and reads at most `cap` bytes of body.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        scope: Option<&Scope>,
+        want: Want,
+        cap: usize,
+    ) -> Result<Fetched, FetchError> {
+        let started = Instant::now();
+        let mut cur = url.clone();
+        let mut seen: HashSet<String> = HashSet::new();
+        seen.insert(cur.to_string());
+        let mut hops = 0;
+        let resp = loop {
+            self.guard(&cur)?;
+            if hops > 0 {
+                if let Some(s) = scope {
+                    if !s.contains(&cur) {
+                        return Err(FetchError::new(ErrorKind::OutOfScope, format!("redirected off the site to {cur}"), &cur));
+                    }
+                }
+            }
+            let resp = self.send_with_retries(&cur).await?;
+            let status = resp.status().as_u16();
+            if matches!(status, 301 | 302 | 303 | 307 | 308) {
+                if let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) {
+                    let next = cur
+                        .join(loc.trim())
+                        .map_err(|e| FetchError::new(ErrorKind::Other, format!("bad redirect Location '{loc}': {e}"), &cur))?;
+                    let mut next = next;
+                    next.set_fragment(None);
+                    if !seen.insert(next.to_string()) {
+                        return Err(FetchError::new(ErrorKind::RedirectLoop, format!("redirect loop back to {next}"), &cur));
+                    }
+                    hops += 1;
+                    if hops > MAX_REDIRECTS {
+                        return Err(FetchError::new(
+                            ErrorKind::TooManyRedirects,
+                            format!("more than {MAX_REDIRECTS} redirects"),
+                            &cur,
+                        ));
+                    }
+                    cur = next;
+                    continue;
+                }
+            }
+            break resp;
+        };
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_string());
+        let declared_html = content_type.as_deref().map(is_html_type);
+        if want == Want::Html && declared_html == Some(false) {
+            let bytes = resp.content_length().unwrap_or(0) as usize;
+            return Ok(Fetched {
+                final_url: cur,
+                status,
+                content_type,
+                body: None,
+                bytes,
+                elapsed: started.elapsed(),
+                truncated: false,
+            });
+        }
+        let (buf, truncated) = read_capped(resp, &cur, cap).await?;
+        let looks_html = declared_html.unwrap_or_else(|| sniff_html(&buf));
+        let body = if want == Want::Text || looks_html {
+            let tld = cur.host_str().and_then(|h| h.rsplit('.').next()).map(str::to_string);
+            Some(decode(&buf, content_type.as_deref(), tld.as_deref()))
+        } else {
+            None
+        };
+        Ok(Fetched {
+            final_url: cur,
+            status,
+            content_type,
+            body,
+            bytes: buf.len(),
+            elapsed: started.elapsed(),
+            truncated,
+        })
+    }
+
+    async fn send_with_retries(&self, u: &Url) -> Result<reqwest::Response, FetchError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.polite(u).await;
+            match self.client.get(u.as_str()).send().await {
+                Ok(resp) => {
+                    let s = resp.status().as_u16();
+                    if (s == 429 || s == 503) && attempt < ATTEMPTS {
+                        let wait = resp
+                            .headers()
+                            .get(RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                            .map(Duration::from_secs)
+                            .unwrap_or(Duration::from_secs(1))
+                            .min(MAX_RETRY_AFTER);
+                        drop(resp);
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    return Ok(resp);
+                }
+                Err(e) => {
+                    let err = classify(&e, u);
+                    let transient = matches!(err.kind, ErrorKind::Connect) && attempt < ATTEMPTS;
+                    if !transient {
+                        return Err(err);
+                    }
+                    tokio::time::sleep(Duration::from_millis(250 * (1 << attempt))).await;
+                }
+            }
+        }
+    }
+
+}
+
+async fn read_capped(mut resp: reqwest::Response, u: &Url, cap: usize) -> Result<(Vec<u8>, bool), FetchError> {
+        let mut buf: Vec<u8> = Vec::with_capacity(resp.content_length().unwrap_or(16 * 1024).min(1 << 20) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = cap.saturating_sub(buf.len());
+                    if chunk.len() > room {
+                        buf.extend_from_slice(&chunk[..room]);
+                        return Ok((buf, true));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok((buf, false)),
+                Err(e) => {
+                    let mut err = classify(&e, u);
+                    if err.kind != ErrorKind::Timeout {
+                        err.kind = ErrorKind::Connect;
+                    }
+                    err.message = format!("{} (after {} bytes of body)", err.message, buf.len());
+                    return Err(err);
+                }
+            }
+        }
+}
+
+fn is_html_type(ct: &str) -> bool {
+    let m = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    m == "text/html" || m == "application/xhtml+xml" || m.is_empty()
+}
+
+/// Without a content type, HTML is recognised by its first non-space byte being `<`.
+fn sniff_html(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b);
+    b.iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_some_and(|c| *c == b'<')
+}
+
+fn classify(e: &reqwest::Error, u: &Url) -> FetchError {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut text = String::new();
+    while let Some(s) = src {
+        if s.downcast_ref::<BlockedAddress>().is_some() {
+            return FetchError::new(ErrorKind::BlockedAddress, s.to_string(), u);
+        }
+        let t = s.to_string();
+        if !text.contains(&t) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&t);
+        }
+        src = s.source();
+    }
+    let lower = text.to_ascii_lowercase();
+    let kind = if e.is_timeout() || lower.contains("timed out") {
+        ErrorKind::Timeout
+    } else if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        ErrorKind::Dns
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        ErrorKind::Tls
+    } else if e.is_connect() || e.is_request() || lower.contains("connection") || lower.contains("reset") {
+        ErrorKind::Connect
+    } else {
+        ErrorKind::Other
+    };
+    FetchError::new(kind, text, u)
+}

@@ -1,0 +1,607 @@
+//! Turns one HTML document into [`PageFacts`], once. Rules read facts, never HTML, so the DOM is
+//! dropped as soon as this module returns.
+
+pub mod lang;
+mod structured;
+mod text;
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node, Selector};
+use serde::Serialize;
+use url::Url;
+
+pub use structured::{parse_price, short_type, ProductFact, StructuredItem};
+pub use text::{collapse_ws, snippet_around, truncate_chars};
+
+/// Caps that keep one hostile page from costing more than a normal one.
+const MAX_TEXT: usize = 400_000;
+const MAX_LINKS: usize = 5_000;
+const MAX_INLINE_SCRIPT: usize = 512 * 1024;
+const MAX_JSONLD: usize = 64;
+
+/// Where on the page a link sits; footer and nav links are how shops point at their policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Area {
+    Nav,
+    Footer,
+    Body,
+}
+
+/// A link as the page shows it.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// Absolute URL, fragment removed.
+    pub url: Url,
+    /// Anchor text (or `title`/`aria-label`/image `alt` when there is no text), whitespace collapsed.
+    pub text: String,
+    pub area: Area,
+}
+
+/// A form control, with the label text a person would read next to it.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub kind: String,
+    pub name: String,
+    pub value: String,
+}
+
+/// A form and its controls.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    pub action: String,
+    pub method: String,
+    pub inputs: Vec<Input>,
+}
+
+/// Everything the rules may ask about one page.
+#[derive(Debug, Clone, Default)]
+pub struct PageFacts {
+    /// `<html lang>` as written.
+    pub lang: Option<String>,
+    pub title: String,
+    /// h1–h4 texts, in document order.
+    pub headings: Vec<String>,
+    /// Visible text (no script/style/template), whitespace collapsed, blocks separated by " | "-free spaces.
+    pub text: String,
+    /// Visible text inside footer-like containers (also part of `text`).
+    pub footer_text: String,
+    pub links: Vec<Link>,
+    /// True when the page had more links than [`MAX_LINKS`].
+    pub links_truncated: bool,
+    pub forms: Vec<Form>,
+    /// Texts of buttons and submit inputs.
+    pub buttons: Vec<String>,
+    /// Absolute `src` of `<script>` elements (and `<link rel=preload as=script>`).
+    pub scripts: Vec<String>,
+    /// Bodies of inline scripts (not JSON-LD), concatenated, capped.
+    pub inline_script: String,
+    /// `<meta name|property=… content=…>`, keys lower-cased.
+    pub meta: Vec<(String, String)>,
+    /// Parsed JSON-LD items, `@graph` flattened.
+    pub jsonld: Vec<StructuredItem>,
+    /// Number of JSON-LD blocks that did not parse.
+    pub jsonld_errors: usize,
+    /// Microdata items (`itemscope`), with their `itemprop`s.
+    pub microdata: Vec<StructuredItem>,
+    /// Products found on this page from any source.
+    pub products: Vec<ProductFact>,
+    /// Hits per selector, in the order the selectors were given.
+    pub selector_hits: Vec<(usize, String)>,
+    /// Number of text nodes containing U+0000 or U+FFFD (bad bytes survived decoding).
+    pub replacement_chars: usize,
+    /// Non-space characters of visible text outside nav and footer: how much content the page has.
+    pub main_chars: usize,
+    /// The page looks like a script shell that a browser must build (little text, scripts present).
+    pub script_shell: bool,
+}
+
+impl PageFacts {
+    /// Meta values for a key (`og:type`, `description`, …).
+    pub fn meta_values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.meta
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "main"
+            | "form"
+            | "option"
+            | "label"
+            | "button"
+            | "dt"
+            | "dd"
+            | "dl"
+            | "blockquote"
+            | "pre"
+            | "hr"
+            | "select"
+            | "fieldset"
+            | "legend"
+            | "figcaption"
+    )
+}
+
+fn is_hidden_container(tag: &str) -> bool {
+    matches!(
+        tag,
+        "script" | "style" | "noscript" | "template" | "svg" | "head" | "iframe" | "object"
+    )
+}
+
+fn area_of(tag: &str, id: Option<&str>, class: Option<&str>) -> Option<Area> {
+    match tag {
+        "footer" => return Some(Area::Footer),
+        "nav" | "header" => return Some(Area::Nav),
+        _ => {}
+    }
+    let mut hay = String::new();
+    for s in [id, class].into_iter().flatten() {
+        hay.push_str(&s.to_ascii_lowercase());
+        hay.push(' ');
+    }
+    if hay.is_empty() {
+        return None;
+    }
+    if hay.contains("footer") || hay.contains("foot ") || hay.contains("site-info") {
+        Some(Area::Footer)
+    } else if hay.contains("nav")
+        || hay.contains("gnb")
+        || hay.contains("lnb")
+        || hay.contains("header")
+        || hay.contains("menu")
+    {
+        Some(Area::Nav)
+    } else {
+        None
+    }
+}
+
+struct Frame {
+    hidden: bool,
+    area: Option<Area>,
+    link: bool,
+    heading: bool,
+    button: bool,
+    title: bool,
+    script_inline: bool,
+    jsonld: bool,
+    scope: bool,
+    itemprop: Option<String>,
+}
+
+struct OpenLink {
+    url: Url,
+    text: String,
+    fallback: String,
+    area: Area,
+}
+
+/// Parses `html` (already decoded) at `base` into facts. `selectors` are the rule set's CSS
+/// selectors, counted here so that rules never need the DOM.
+pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
+    let doc = Html::parse_document(html);
+    let mut f = PageFacts::default();
+    let mut base = base.clone();
+
+    // <base href> changes how relative links resolve.
+    if let Ok(sel) = Selector::parse("base[href]") {
+        if let Some(b) = doc.select(&sel).next().and_then(|e| e.value().attr("href")) {
+            if let Ok(u) = base.join(b.trim()) {
+                if matches!(u.scheme(), "http" | "https") {
+                    base = u;
+                }
+            }
+        }
+    }
+
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut link: Option<OpenLink> = None;
+    let mut heading = String::new();
+    let mut button = String::new();
+    let mut script_buf = String::new();
+    let mut items: Vec<structured::Builder> = Vec::new();
+    let mut scope_stack: Vec<usize> = Vec::new();
+    let mut prop_text: Vec<(usize, String, String)> = Vec::new();
+    let mut forms: Vec<Form> = Vec::new();
+    let mut form_open = false;
+
+    for edge in doc.root_element().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    let tag = el.name();
+                    let parent_hidden = stack.last().map(|s| s.hidden).unwrap_or(false);
+                    let mut fr = Frame {
+                        hidden: parent_hidden || is_hidden_container(tag),
+                        area: area_of(tag, el.id(), el.attr("class")),
+                        link: false,
+                        heading: false,
+                        button: false,
+                        title: false,
+                        script_inline: false,
+                        jsonld: false,
+                        scope: false,
+                        itemprop: None,
+                    };
+                    match tag {
+                        "html" => {
+                            if let Some(l) = el.attr("lang").or_else(|| el.attr("xml:lang")) {
+                                let l = l.trim();
+                                if !l.is_empty() {
+                                    f.lang = Some(l.to_string());
+                                }
+                            }
+                        }
+                        "title" => fr.title = true,
+                        "a" | "area" => {
+                            if let Some(href) = el.attr("href") {
+                                if let Some(url) = resolve(&base, href) {
+                                    let area = current_area(&stack);
+                                    let mut fallback = String::new();
+                                    for a in ["title", "aria-label"] {
+                                        if let Some(v) = el.attr(a) {
+                                            fallback.push_str(v);
+                                            fallback.push(' ');
+                                        }
+                                    }
+                                    link = Some(OpenLink {
+                                        url,
+                                        text: String::new(),
+                                        fallback,
+                                        area,
+                                    });
+                                    fr.link = true;
+                                }
+                            }
+                        }
+                        "img" => {
+                            if let (Some(l), Some(alt)) = (link.as_mut(), el.attr("alt")) {
+                                l.fallback.push_str(alt);
+                                l.fallback.push(' ');
+                            }
+                        }
+                        "h1" | "h2" | "h3" | "h4" => {
+                            fr.heading = true;
+                            heading.clear();
+                        }
+                        "button" => {
+                            fr.button = true;
+                            button.clear();
+                        }
+                        "input" => {
+                            let kind = el.attr("type").unwrap_or("text").to_ascii_lowercase();
+                            let value = el.attr("value").unwrap_or("").to_string();
+                            if matches!(kind.as_str(), "submit" | "button" | "image") {
+                                let v = collapse_ws(
+                                    el.attr("value").or_else(|| el.attr("alt")).unwrap_or(""),
+                                );
+                                if !v.is_empty() {
+                                    f.buttons.push(v);
+                                }
+                            }
+                            if form_open {
+                                if let Some(form) = forms.last_mut() {
+                                    form.inputs.push(Input {
+                                        kind,
+                                        name: el.attr("name").unwrap_or("").to_string(),
+                                        value,
+                                    });
+                                }
+                            }
+                        }
+                        "select" | "textarea" => {
+                            if form_open {
+                                if let Some(form) = forms.last_mut() {
+                                    form.inputs.push(Input {
+                                        kind: tag.to_string(),
+                                        name: el.attr("name").unwrap_or("").to_string(),
+                                        value: String::new(),
+                                    });
+                                }
+                            }
+                        }
+                        "form" => {
+                            form_open = true;
+                            forms.push(Form {
+                                action: el.attr("action").unwrap_or("").to_string(),
+                                method: el.attr("method").unwrap_or("get").to_ascii_lowercase(),
+                                inputs: Vec::new(),
+                            });
+                        }
+                        "script" => {
+                            let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
+                            if let Some(src) = el.attr("src") {
+                                if let Some(u) = resolve_any(&base, src) {
+                                    f.scripts.push(u);
+                                }
+                            } else if ty == "application/ld+json" {
+                                fr.jsonld = true;
+                                script_buf.clear();
+                            } else if ty.is_empty()
+                                || ty.contains("javascript")
+                                || ty == "module"
+                                || ty.contains("ecmascript")
+                            {
+                                fr.script_inline = true;
+                            }
+                        }
+                        "link" => {
+                            let rel = el.attr("rel").unwrap_or("").to_ascii_lowercase();
+                            if rel.contains("preload") && el.attr("as") == Some("script")
+                                || rel.contains("modulepreload")
+                            {
+                                if let Some(u) = el.attr("href").and_then(|h| resolve_any(&base, h))
+                                {
+                                    f.scripts.push(u);
+                                }
+                            }
+                        }
+                        "meta" => {
+                            let key = el
+                                .attr("property")
+                                .or_else(|| el.attr("name"))
+                                .or_else(|| el.attr("itemprop"));
+                            if let (Some(k), Some(c)) = (key, el.attr("content")) {
+                                if f.meta.len() < 512 {
+                                    f.meta.push((k.trim().to_ascii_lowercase(), c.trim().into()));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                    // Microdata: a new item scope, and properties of the enclosing scope.
+                    if let Some(prop) = el.attr("itemprop") {
+                        if let Some(&owner) = scope_stack.last() {
+                            let direct = el
+                                .attr("content")
+                                .or_else(|| if tag == "meta" { Some("") } else { None })
+                                .or_else(|| {
+                                    if matches!(tag, "a" | "link") {
+                                        el.attr("href")
+                                    } else if matches!(tag, "img" | "source") {
+                                        el.attr("src")
+                                    } else {
+                                        None
+                                    }
+                                });
+                            if el.attr("itemscope").is_none() {
+                                match direct {
+                                    Some(v) => items[owner].push(prop, v),
+                                    None => {
+                                        fr.itemprop = Some(prop.to_string());
+                                        prop_text.push((owner, prop.to_string(), String::new()));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if el.attr("itemscope").is_some() && items.len() < 256 {
+                        let ty = el.attr("itemtype").unwrap_or("").to_string();
+                        let idx = items.len();
+                        items.push(structured::Builder::new(ty));
+                        if let (Some(prop), Some(&owner)) = (el.attr("itemprop"), scope_stack.last())
+                        {
+                            items[owner].child(prop, idx);
+                        }
+                        scope_stack.push(idx);
+                        fr.scope = true;
+                    }
+                    if let Some(a) = fr.area {
+                        fr.area = Some(a);
+                    } else {
+                        fr.area = stack.last().and_then(|s| s.area);
+                    }
+                    if !fr.hidden && is_block(tag) {
+                        push_sep(&mut f.text);
+                        if fr.area == Some(Area::Footer) {
+                            push_sep(&mut f.footer_text);
+                        }
+                        if let Some(l) = link.as_mut() {
+                            push_sep(&mut l.text);
+                        }
+                    }
+                    stack.push(fr);
+                }
+                Node::Text(t) => {
+                    let Some(top) = stack.last() else { continue };
+                    let s: &str = t;
+                    if s.contains('\u{0}') || s.contains('\u{FFFD}') {
+                        f.replacement_chars += 1;
+                    }
+                    if top.title {
+                        f.title.push_str(s);
+                        continue;
+                    }
+                    if top.jsonld {
+                        if script_buf.len() < 1_000_000 {
+                            script_buf.push_str(s);
+                        }
+                        continue;
+                    }
+                    if top.script_inline {
+                        if f.inline_script.len() + s.len() <= MAX_INLINE_SCRIPT {
+                            f.inline_script.push_str(s);
+                            f.inline_script.push('\n');
+                        }
+                        continue;
+                    }
+                    if top.hidden {
+                        continue;
+                    }
+                    if f.text.len() < MAX_TEXT {
+                        f.text.push_str(s);
+                    }
+                    if matches!(top.area, None | Some(Area::Body)) {
+                        f.main_chars += s.chars().filter(|c| !c.is_whitespace()).count();
+                    }
+                    if top.area == Some(Area::Footer) && f.footer_text.len() < MAX_TEXT / 4 {
+                        f.footer_text.push_str(s);
+                    }
+                    if let Some(l) = link.as_mut() {
+                        if l.text.len() < 512 {
+                            l.text.push_str(s);
+                        }
+                    }
+                    if stack.iter().any(|s| s.heading) && heading.len() < 1024 {
+                        heading.push_str(s);
+                    }
+                    if stack.iter().any(|s| s.button) && button.len() < 256 {
+                        button.push_str(s);
+                    }
+                    if let Some(last) = prop_text.last_mut() {
+                        if stack.iter().any(|s| s.itemprop.is_some()) && last.2.len() < 1024 {
+                            last.2.push_str(s);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                let Node::Element(el) = node.value() else {
+                    continue;
+                };
+                let Some(fr) = stack.pop() else { continue };
+                let tag = el.name();
+                if fr.link {
+                    if let Some(l) = link.take() {
+                        let mut text = collapse_ws(&l.text);
+                        if text.is_empty() {
+                            text = collapse_ws(&l.fallback);
+                        }
+                        if f.links.len() < MAX_LINKS {
+                            f.links.push(Link {
+                                url: l.url,
+                                text,
+                                area: l.area,
+                            });
+                        } else {
+                            f.links_truncated = true;
+                        }
+                    }
+                }
+                if fr.heading && !stack.iter().any(|s| s.heading) {
+                    let h = collapse_ws(&heading);
+                    if !h.is_empty() && f.headings.len() < 200 {
+                        f.headings.push(h);
+                    }
+                }
+                if fr.button && !stack.iter().any(|s| s.button) {
+                    let b = collapse_ws(&button);
+                    if !b.is_empty() && f.buttons.len() < 200 {
+                        f.buttons.push(b);
+                    }
+                }
+                if fr.jsonld && f.jsonld.len() < MAX_JSONLD {
+                    match structured::parse_jsonld(&script_buf) {
+                        Some(mut v) => f.jsonld.append(&mut v),
+                        None => f.jsonld_errors += 1,
+                    }
+                    script_buf.clear();
+                }
+                if fr.itemprop.is_some() {
+                    if let Some((owner, prop, text)) = prop_text.pop() {
+                        items[owner].push(&prop, &collapse_ws(&text));
+                    }
+                }
+                if fr.scope {
+                    scope_stack.pop();
+                }
+                if tag == "form" {
+                    form_open = false;
+                }
+                if !fr.hidden && is_block(tag) {
+                    push_sep(&mut f.text);
+                }
+            }
+        }
+    }
+
+    f.title = collapse_ws(&f.title);
+    f.text = collapse_ws(&f.text);
+    f.footer_text = collapse_ws(&f.footer_text);
+    f.forms = forms;
+    f.microdata = structured::finish(items);
+    f.jsonld.truncate(256);
+    f.products = structured::products(&f);
+    let visible = f.text.chars().filter(|c| !c.is_whitespace()).count();
+    f.script_shell = visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
+
+    for (i, sel) in selectors.iter().enumerate() {
+        if let Some(el) = doc.select(sel).next() {
+            let text: String = el.text().take(64).collect();
+            let mut snippet = collapse_ws(&text);
+            if snippet.is_empty() {
+                snippet = format!("<{}>", el.value().name());
+            }
+            f.selector_hits.push((i, text::truncate_chars(&snippet, 200)));
+        }
+    }
+    f
+}
+
+fn push_sep(s: &mut String) {
+    if !s.is_empty() && !s.ends_with(' ') {
+        s.push(' ');
+    }
+}
+
+fn current_area(stack: &[Frame]) -> Area {
+    stack.last().and_then(|s| s.area).unwrap_or(Area::Body)
+}
+
+/// Resolves a link target to an absolute http(s) URL without fragment; other schemes
+/// (`javascript:`, `mailto:`, `data:` …) are not links a crawler follows.
+fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') || href.len() > 4096 {
+        return None;
+    }
+    let mut u = base.join(href).ok()?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return None;
+    }
+    u.set_fragment(None);
+    Some(u)
+}
+
+/// Resolves a script source for display and matching; keeps any scheme but caps length.
+fn resolve_any(base: &Url, src: &str) -> Option<String> {
+    let src = src.trim();
+    if src.is_empty() || src.len() > 4096 {
+        return None;
+    }
+    Some(match base.join(src) {
+        Ok(u) => u.to_string(),
+        Err(_) => src.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,291 @@
+//! Evaluating compiled rules against one page's facts, and scoring links for the frontier.
+
+use url::Url;
+
+use super::{Owner, RuleSet, Signal};
+use crate::extract::{snippet_around, Area, Link, PageFacts};
+
+const SNIPPET: usize = 200;
+
+/// What the evaluator needs to know about one fetched page.
+pub struct PageInput<'a> {
+    pub url: &'a Url,
+    pub status: u16,
+    pub facts: Option<&'a PageFacts>,
+    /// Classes predicted by the text of links that led here (a "Shipping" link → shipping page).
+    pub predicted: &'a [usize],
+}
+
+/// One matched rule on one page.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: usize,
+    pub snippet: String,
+    pub matched: String,
+}
+
+/// Classes and rule hits of one page.
+#[derive(Debug, Clone, Default)]
+pub struct PageEval {
+    pub classes: Vec<usize>,
+    pub hits: Vec<Hit>,
+}
+
+fn path_query(u: &Url) -> String {
+    match u.query() {
+        Some(q) => format!("{}?{}", u.path(), q),
+        None => u.path().to_string(),
+    }
+}
+
+fn text_hit(text: &str, re: &regex::Regex, min: usize) -> Option<(String, String)> {
+    let mut it = re.find_iter(text);
+    let first = it.next()?;
+    if min > 1 && it.take(min - 1).count() < min - 1 {
+        return None;
+    }
+    Some((
+        snippet_around(text, first.start(), first.end(), SNIPPET),
+        first.as_str().to_string(),
+    ))
+}
+
+fn list_hit<'a>(items: impl Iterator<Item = &'a str>, re: &regex::Regex) -> Option<(String, String)> {
+    for s in items {
+        if let Some(m) = re.find(s) {
+            return Some((snippet_around(s, m.start(), m.end(), SNIPPET), m.as_str().to_string()));
+        }
+    }
+    None
+}
+
+impl RuleSet {
+    /// Evaluates every page-level rule on one page. Non-2xx pages only give class (by URL) and
+    /// `status` evidence: an error page's text proves nothing.
+    pub fn evaluate(&self, p: PageInput<'_>) -> PageEval {
+        let ok = (200..300).contains(&p.status);
+        let pq = path_query(p.url);
+        let mut ev = PageEval::default();
+        ev.classes.extend_from_slice(p.predicted);
+        for (i, r) in self.rules.iter().enumerate() {
+            let Owner::Class(c) = r.owner else { continue };
+            if ev.classes.contains(&c) {
+                continue;
+            }
+            let hit = match (&r.signal, p.facts) {
+                (Signal::Url(re), _) => re.is_match(&pq),
+                (_, None) => false,
+                _ if !ok => false,
+                (_, Some(f)) => self.match_signal(i, f, p.url, &pq, p.status).is_some(),
+            };
+            if hit {
+                ev.classes.push(c);
+            }
+        }
+        ev.classes.sort_unstable();
+        ev.classes.dedup();
+
+        for (i, r) in self.rules.iter().enumerate() {
+            if matches!(r.owner, Owner::Class(_)) || matches!(r.signal, Signal::Products { .. }) {
+                continue;
+            }
+            if !r.pages.is_empty() && !r.pages.iter().any(|c| ev.classes.contains(c)) {
+                continue;
+            }
+            // Status rules read error pages; so do access rules (a 403 challenge page).
+            let reads_errors = matches!(r.signal, Signal::Status { .. })
+                || r.effect == Some(super::Effect::Inconclusive);
+            if !ok && !reads_errors {
+                continue;
+            }
+            let found = match p.facts {
+                Some(f) => self.match_signal(i, f, p.url, &pq, p.status),
+                None => self.match_without_facts(i, &pq, p.status),
+            };
+            if let Some((snippet, matched)) = found {
+                ev.hits.push(Hit {
+                    rule: i,
+                    snippet,
+                    matched,
+                });
+            }
+        }
+        ev
+    }
+
+    fn match_without_facts(&self, i: usize, pq: &str, status: u16) -> Option<(String, String)> {
+        match &self.rules[i].signal {
+            Signal::Url(re) => re.find(pq).map(|m| (pq.to_string(), m.as_str().to_string())),
+            Signal::Status { min, max } => (status >= *min && status <= *max)
+                .then(|| (format!("HTTP {status} for {pq}"), status.to_string())),
+            _ => None,
+        }
+    }
+
+    fn match_signal(
+        &self,
+        i: usize,
+        f: &PageFacts,
+        url: &Url,
+        pq: &str,
+        status: u16,
+    ) -> Option<(String, String)> {
+        match &self.rules[i].signal {
+            Signal::Url(_) | Signal::Status { .. } => self.match_without_facts(i, pq, status),
+            Signal::Link { re, area } => {
+                for l in &f.links {
+                    if area.is_some_and(|a| a != l.area) {
+                        continue;
+                    }
+                    let href = path_query(&l.url);
+                    if re.is_match(&l.text) || re.is_match(&href) {
+                        let m = re
+                            .find(&l.text)
+                            .or_else(|| re.find(&href))
+                            .map(|m| m.as_str().to_string())
+                            .unwrap_or_default();
+                        let snippet = crate::extract::collapse_ws(&format!("{} → {}", l.text, href));
+                        return Some((truncate(&snippet), m));
+                    }
+                }
+                None
+            }
+            Signal::Title(re) => list_hit(std::iter::once(f.title.as_str()), re),
+            Signal::Heading(re) => list_hit(f.headings.iter().map(String::as_str), re),
+            Signal::Text { re, min_count, footer } => {
+                let hay = if *footer { &f.footer_text } else { &f.text };
+                text_hit(hay, re, *min_count)
+            }
+            Signal::Button(re) => list_hit(f.buttons.iter().map(String::as_str), re),
+            Signal::ScriptSrc(re) => list_hit(f.scripts.iter().map(String::as_str), re),
+            Signal::Script(re) => text_hit(&f.inline_script, re, 1),
+            Signal::Input(re) => {
+                for form in &f.forms {
+                    for inp in &form.inputs {
+                        let s = format!("{} {} {}", inp.kind, inp.name, inp.value);
+                        if let Some(m) = re.find(&s) {
+                            return Some((truncate(&s), m.as_str().to_string()));
+                        }
+                    }
+                }
+                None
+            }
+            Signal::JsonLd { types, property } | Signal::Microdata { types, property } => {
+                let items = if matches!(self.rules[i].signal, Signal::JsonLd { .. }) {
+                    &f.jsonld
+                } else {
+                    &f.microdata
+                };
+                for it in items {
+                    if !it.types.iter().any(|t| types.contains(t)) {
+                        continue;
+                    }
+                    if let Some(prop) = property {
+                        let vals = it.get_path(prop);
+                        let present = vals.iter().any(|v| match v {
+                            serde_json::Value::Null => false,
+                            serde_json::Value::String(s) => !s.trim().is_empty(),
+                            _ => true,
+                        });
+                        if !present {
+                            continue;
+                        }
+                    }
+                    let mut s = it.value.to_string();
+                    s = truncate(&s);
+                    return Some((s, it.types.join(",")));
+                }
+                None
+            }
+            Signal::Meta { name, re } => {
+                for v in f.meta_values(name) {
+                    match re {
+                        Some(re) => {
+                            if let Some(m) = re.find(v) {
+                                return Some((truncate(&format!("{name} = {v}")), m.as_str().to_string()));
+                            }
+                        }
+                        None if !v.is_empty() => {
+                            return Some((truncate(&format!("{name} = {v}")), v.to_string()))
+                        }
+                        None => {}
+                    }
+                }
+                None
+            }
+            Signal::Selector { index, source } => f
+                .selector_hits
+                .iter()
+                .find(|(k, _)| k == index)
+                .map(|(_, s)| (s.clone(), source.clone())),
+            Signal::Empty { max_chars } => {
+                let n = f.main_chars;
+                (n <= *max_chars).then(|| {
+                    (
+                        format!("{} characters of content besides navigation: {}", n, truncate(&f.title)),
+                        String::new(),
+                    )
+                })
+            }
+            Signal::Shell => f.script_shell.then(|| {
+                (
+                    format!(
+                        "{} characters of visible text, {} scripts: the page is built by JavaScript",
+                        f.text.chars().count(),
+                        f.scripts.len()
+                    ),
+                    String::new(),
+                )
+            }),
+            Signal::Products { .. } => {
+                let _ = url;
+                None
+            }
+        }
+    }
+
+    /// How promising a link is, given which prerequisites are still open, and the page classes
+    /// its text and URL predict. Higher is fetched sooner.
+    pub fn link_priority(&self, link: &Link, open: &[bool]) -> (i32, Vec<usize>) {
+        let href = path_query(&link.url);
+        let mut best = 0;
+        let mut by_text = Vec::new();
+        for r in &self.rules {
+            let (matched, from_text) = match (&r.signal, r.owner) {
+                (Signal::Link { re, .. }, Owner::Class(_)) => (!link.text.is_empty() && re.is_match(&link.text), true),
+                (Signal::Url(re), Owner::Class(_)) => (re.is_match(&href), false),
+                (Signal::Link { re, area }, Owner::Prereq(p)) if open.get(p).copied().unwrap_or(false) => {
+                    let m = area.is_none_or(|a| a == link.area) && (re.is_match(&link.text) || re.is_match(&href));
+                    if m {
+                        best = best.max(r.weight);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if !matched {
+                continue;
+            }
+            let Owner::Class(c) = r.owner else { continue };
+            let class = &self.classes[c];
+            if from_text && !by_text.contains(&c) {
+                by_text.push(c);
+            }
+            if class.serves.iter().any(|&p| open.get(p).copied().unwrap_or(false)) {
+                best = best.max(class.priority);
+            }
+        }
+        if best > 0 {
+            best += match link.area {
+                Area::Footer => 8,
+                Area::Nav => 4,
+                Area::Body => 0,
+            };
+        }
+        (best, by_text)
+    }
+}
+
+fn truncate(s: &str) -> String {
+    crate::extract::truncate_chars(s, SNIPPET - 1)
+}

@@ -1,0 +1,201 @@
+//! Turns the evidence of each prerequisite into a 0–100 score and a status, with what is missing
+//! and advice for the merchant. The rules say what counts; this module only adds it up.
+
+use std::collections::HashSet;
+
+use crate::check::Evidence;
+use crate::config::Lang;
+use crate::report::model::{Check, Evidence as EvidenceOut, Missing, Status, Verdict};
+use crate::rules::{Effect, Owner, Signal};
+
+/// Site-wide reasons why evidence could not be gathered.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// Set when no page could be read, every page was blocked, or the crawl was cut short
+    /// before it reached the pages needed.
+    pub blocked: Option<String>,
+}
+
+/// Scores every prerequisite and advisory check.
+pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
+    let rules = ev.rules;
+    let mut checks = Vec::new();
+    for (p, pre) in rules.prerequisites.iter().enumerate() {
+        let fired = ev.fired_for(p);
+        let mut raw = 0i32;
+        let mut tags: HashSet<&str> = HashSet::new();
+        let mut effects: Vec<(Effect, usize)> = Vec::new();
+        let mut evidence = Vec::new();
+        for (i, founds) in &fired {
+            let r = &rules.rules[*i];
+            raw += r.weight;
+            if r.weight > 0 {
+                tags.extend(r.tags.iter().map(String::as_str));
+            }
+            if let Some(e) = r.effect {
+                effects.push((e, *i));
+            }
+            for f in founds {
+                evidence.push(EvidenceOut {
+                    rule: r.id.clone(),
+                    description: r.description.clone(),
+                    url: f.url.clone(),
+                    kind: r.signal.kind().to_string(),
+                    snippet: f.snippet.clone(),
+                    matched: f.matched.clone(),
+                    weight: r.weight,
+                    effect: r.effect.map(|e| e.as_str().to_string()),
+                });
+            }
+        }
+        evidence.sort_by_key(|e| (e.effect.is_none(), -e.weight.abs()));
+        let score = raw.clamp(0, 100) as u32;
+        let required_ok = pre.require.iter().all(|r| tags.contains(r.tag.as_str()));
+        let veto = effects.iter().find(|(e, _)| *e == Effect::Veto);
+        let cap = effects.iter().find(|(e, _)| *e == Effect::Warn);
+        let blocked = effects.iter().find(|(e, _)| *e == Effect::Inconclusive);
+
+        let mut reason = None;
+        let mut status = if let Some((_, i)) = veto {
+            reason = Some(format!("vetoed by {}", rules.rules[*i].id));
+            Status::Fail
+        } else if required_ok && score as i32 >= pre.pass {
+            Status::Pass
+        } else if score as i32 >= pre.warn {
+            Status::Warn
+        } else {
+            Status::Fail
+        };
+        if status == Status::Pass {
+            if let Some((_, i)) = cap {
+                reason = Some(format!("capped at warn by {}", rules.rules[*i].id));
+                status = Status::Warn;
+            }
+        }
+        if status != Status::Pass && veto.is_none() {
+            if let Some((_, i)) = blocked {
+                reason = Some(format!("evidence could not be gathered: {}", rules.rules[*i].description));
+                status = Status::Inconclusive;
+            } else if let Some(why) = &access.blocked {
+                reason = Some(format!("evidence could not be gathered: {why}"));
+                status = Status::Inconclusive;
+            }
+        }
+
+        let mut missing = Vec::new();
+        if status != Status::Pass {
+            for req in &pre.require {
+                if !tags.contains(req.tag.as_str()) {
+                    missing.push(Missing {
+                        need: req.tag.clone(),
+                        description: req.description.get(lang).to_string(),
+                        rules: rules
+                            .rules
+                            .iter()
+                            .filter(|r| r.owner == Owner::Prereq(p) && r.weight > 0 && r.tags.contains(&req.tag))
+                            .map(|r| r.id.clone())
+                            .collect(),
+                    });
+                }
+            }
+            if required_ok && (score as i32) < pre.pass {
+                let fired_ids: HashSet<usize> = fired.iter().map(|(i, _)| *i).collect();
+                let mut more: Vec<(i32, String)> = rules
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, r)| r.owner == Owner::Prereq(p) && r.weight > 0 && !fired_ids.contains(i) && !matches!(r.signal, Signal::Products { .. }))
+                    .map(|(_, r)| (r.weight, r.id.clone()))
+                    .collect();
+                more.sort_by(|a, b| b.0.cmp(&a.0));
+                missing.push(Missing {
+                    need: "score".into(),
+                    description: format!("score {score} is below the pass mark {}", pre.pass),
+                    rules: more.into_iter().take(8).map(|(_, id)| id).collect(),
+                });
+            }
+        }
+        let advice = match status {
+            Status::Pass => None,
+            _ => {
+                let rule_advice = effects
+                    .iter()
+                    .filter_map(|(_, i)| rules.rules[*i].advice.as_ref())
+                    .next();
+                Some(match (rule_advice, status, &pre.advice_warn) {
+                    (Some(a), _, _) => a.get(lang).to_string(),
+                    (None, Status::Warn, Some(w)) => w.get(lang).to_string(),
+                    _ => pre.advice.get(lang).to_string(),
+                })
+            }
+        };
+        let mut facts = serde_json::Map::new();
+        if pre.id == "products" {
+            let names = ev.distinct_products();
+            facts.insert("distinct_products".into(), names.len().into());
+            facts.insert(
+                "product_names".into(),
+                names.iter().take(10).map(|s| crate::extract::truncate_chars(s, 80)).collect::<Vec<_>>().into(),
+            );
+        }
+        let providers: Vec<String> = fired
+            .iter()
+            .filter(|(i, _)| rules.rules[*i].tags.iter().any(|t| t == "pg"))
+            .filter_map(|(i, _)| rules.rules[*i].id.rsplit('.').next().map(str::to_string))
+            .collect();
+        if !providers.is_empty() {
+            facts.insert("payment_providers".into(), providers.into());
+        }
+        checks.push(Check {
+            id: pre.id.clone(),
+            title: pre.title.get(lang).to_string(),
+            advisory: pre.advisory,
+            status,
+            score,
+            reason,
+            evidence,
+            missing,
+            advice,
+            facts,
+        });
+    }
+    checks
+}
+
+/// The overall verdict: ready only when every non-advisory check passes.
+pub fn verdict(checks: &[Check]) -> Verdict {
+    let core: Vec<&Check> = checks.iter().filter(|c| !c.advisory).collect();
+    let ready = !core.is_empty() && core.iter().all(|c| c.status == Status::Pass);
+    let score = if core.is_empty() {
+        0
+    } else {
+        core.iter().map(|c| c.score).sum::<u32>() / core.len() as u32
+    };
+    let rank = |s: Status| match s {
+        Status::Pass => 0,
+        Status::Warn => 1,
+        Status::Inconclusive => 2,
+        Status::Fail => 3,
+    };
+    let status = core
+        .iter()
+        .map(|c| c.status)
+        .max_by_key(|s| rank(*s))
+        .unwrap_or(Status::Fail);
+    let not: Vec<String> = core
+        .iter()
+        .filter(|c| c.status != Status::Pass)
+        .map(|c| format!("{} ({})", c.id, c.status))
+        .collect();
+    let summary = if ready {
+        "Ready for review: products, shipping policy, refund policy and checkout all pass.".to_string()
+    } else {
+        format!("Not ready: {}.", not.join(", "))
+    };
+    Verdict {
+        ready,
+        score,
+        status,
+        summary,
+    }
+}
