@@ -184,6 +184,12 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
     let mut home_print: Option<HashSet<u64>> = None;
     let mut soft404_print: Option<HashSet<u64>> = None;
     let concurrency = config.concurrency.max(1);
+    // Products are settled only once a few products were read (or none are left to read): the
+    // placeholder, zero-price and price-mismatch guards need product pages, not just a grid.
+    let product_class = rules.class_index("product");
+    let products_check = rules.prereq_index("products");
+    let mut pending_products = 0usize;
+    let is_product = |e: &Entry| product_class.is_some_and(|c| e.predicted.contains(&c));
 
     loop {
         // Fill the pipe: the seed alone first, then up to `concurrency` at once.
@@ -199,6 +205,9 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 None => entry.url.path().to_string(),
             };
             if !robots.allowed(&pq) {
+                if is_product(&entry) {
+                    pending_products = pending_products.saturating_sub(1);
+                }
                 push_err(&mut errors, entry.url.as_str(), "robots", "disallowed by robots.txt".into());
                 if entry.source == Source::Seed {
                     seed_done = true;
@@ -230,6 +239,10 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
             }
         };
         let Done { entry, result, facts, eval } = done;
+        if is_product(&entry) {
+            // Counted down when read, not when sent: an in-flight product page is still pending.
+            pending_products = pending_products.saturating_sub(1);
+        }
         let is_seed = entry.source == Source::Seed;
         let mut record = m::PageRecord {
             url: entry.url.to_string(),
@@ -318,7 +331,7 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                                 continue;
                             }
                             let (prio, predicted) = rules.link_priority(link, &open);
-                            let _ = frontier.push(Entry {
+                            let e = Entry {
                                 url: u,
                                 depth: entry.depth + 1,
                                 priority: prio - entry.depth as i32,
@@ -326,7 +339,11 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                                 text: extract::truncate_chars(&link.text, 100),
                                 area: link.area,
                                 predicted,
-                            });
+                            };
+                            let product = is_product(&e);
+                            if frontier.push(e).is_ok() && product {
+                                pending_products += 1;
+                            }
                         }
                     }
                 }
@@ -337,7 +354,9 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
         if is_seed {
             seed_done = true;
             let base = final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| start.clone());
-            sitemap_urls = seed_sitemaps(http, &base, &scope, &robots, &rules, &open, &mut frontier, &mut errors, config, deadline).await;
+            let (added, products) = seed_sitemaps(http, &base, &scope, &robots, &rules, &open, &mut frontier, &mut errors, config, deadline).await;
+            sitemap_urls = added;
+            pending_products += products;
             if let Some(p) = soft404_fingerprint(http, &base, &scope, config, deadline).await {
                 soft404_print = Some(p);
             }
@@ -356,7 +375,12 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
 
         // Re-score: stop when all four pass; re-rank the queue when the open checks change.
         let checks = score::score(&evidence, &Access::default(), Lang::En);
-        let now_open: Vec<bool> = checks.iter().map(|c| c.status != Status::Pass).collect();
+        let mut now_open: Vec<bool> = checks.iter().map(|c| c.status != Status::Pass).collect();
+        if let Some(p) = products_check {
+            let distinct = evidence.distinct_products().len();
+            let settled = distinct >= 3 || (distinct >= 1 && pending_products == 0);
+            now_open[p] |= !settled;
+        }
         if now_open != open {
             open = now_open;
             let r = rules.clone();
@@ -449,7 +473,9 @@ async fn seed_sitemaps(
     errors: &mut Vec<m::PageError>,
     config: &Config,
     deadline: tokio::time::Instant,
-) -> usize {
+) -> (usize, usize) {
+    let product_class = rules.class_index("product");
+    let mut products = 0;
     let mut queue: Vec<(String, usize)> = robots.sitemaps.iter().map(|s| (s.clone(), 0)).collect();
     if queue.is_empty() {
         queue.push(("/sitemap.xml".into(), 0));
@@ -493,15 +519,17 @@ async fn seed_sitemaps(
             }
             let link = extract::Link { url: pu.clone(), text: String::new(), area: Area::Body };
             let (prio, predicted) = rules.link_priority(&link, open);
+            let product = product_class.is_some_and(|c| predicted.contains(&c));
             if frontier
                 .push(Entry { url: pu, depth: 1, priority: prio - 1, source: Source::Sitemap, text: String::new(), area: Area::Body, predicted })
                 .is_ok()
             {
                 added += 1;
+                products += usize::from(product);
             }
         }
     }
-    added
+    (added, products)
 }
 
 /// Fetches one random path: a site that answers it with 200 is a catch-all, and its answer is

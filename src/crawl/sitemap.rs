@@ -27,6 +27,8 @@ fn unescape(s: &str) -> String {
 
 /// Scans sitemap XML for `<loc>`s, at most `limit` of them.
 pub fn parse(xml: &str, limit: usize) -> Parsed {
+    let xml = strip_comments(xml);
+    let xml = xml.as_str();
     let is_index = xml.contains("<sitemapindex");
     let mut out = Parsed::default();
     let mut rest = xml;
@@ -55,6 +57,20 @@ pub fn parse(xml: &str, limit: usize) -> Parsed {
     out
 }
 
+fn strip_comments(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(i) = rest.find("<!--") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find("-->") {
+            Some(j) => rest = &rest[i + j + 3..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -67,5 +83,7 @@ mod tests {
         let i = super::parse("<sitemapindex><sitemap><loc>https://s.example/s1.xml</loc></sitemap></sitemapindex>", 10);
         assert_eq!(i.sitemaps.len(), 1);
         assert_eq!(super::parse(&"<url><loc>/x</loc></url>".repeat(100), 7).pages.len(), 7);
+        let c = super::parse("<!-- <loc>/comment</loc> --><urlset><url><loc>/real</loc></url></urlset>", 10);
+        assert_eq!(c.pages, vec!["/real"]);
     }
 }

@@ -73,6 +73,8 @@ impl RuleSet {
                 continue;
             }
             let hit = match (&r.signal, p.facts) {
+                // Class link rules predict where a link leads; they say nothing about this page.
+                (Signal::Link { .. }, _) => false,
                 (Signal::Url(re), _) => re.is_match(&pq),
                 (_, None) => false,
                 _ if !ok => false,
@@ -244,16 +246,32 @@ impl RuleSet {
         }
     }
 
+    /// Classes a URL belongs to by its path alone (class `url` rules).
+    pub fn url_classes(&self, url: &Url) -> Vec<usize> {
+        let pq = path_query(url);
+        let mut out = Vec::new();
+        for r in &self.rules {
+            if let (Signal::Url(re), Owner::Class(c)) = (&r.signal, r.owner) {
+                if !out.contains(&c) && re.is_match(&pq) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
     /// How promising a link is, given which prerequisites are still open, and the page classes
-    /// its text and URL predict. Higher is fetched sooner.
+    /// its text and URL predict (they become the target page's classes when its own signals are
+    /// silent: a "Shipping" link to an empty page makes an empty shipping page). Higher is
+    /// fetched sooner.
     pub fn link_priority(&self, link: &Link, open: &[bool]) -> (i32, Vec<usize>) {
         let href = path_query(&link.url);
         let mut best = 0;
-        let mut by_text = Vec::new();
+        let mut predicted = Vec::new();
         for r in &self.rules {
-            let (matched, from_text) = match (&r.signal, r.owner) {
-                (Signal::Link { re, .. }, Owner::Class(_)) => (!link.text.is_empty() && re.is_match(&link.text), true),
-                (Signal::Url(re), Owner::Class(_)) => (re.is_match(&href), false),
+            let matched = match (&r.signal, r.owner) {
+                (Signal::Link { re, .. }, Owner::Class(_)) => !link.text.is_empty() && re.is_match(&link.text),
+                (Signal::Url(re), Owner::Class(_)) => re.is_match(&href),
                 (Signal::Link { re, area }, Owner::Prereq(p)) if open.get(p).copied().unwrap_or(false) => {
                     let m = area.is_none_or(|a| a == link.area) && (re.is_match(&link.text) || re.is_match(&href));
                     if m {
@@ -268,8 +286,8 @@ impl RuleSet {
             }
             let Owner::Class(c) = r.owner else { continue };
             let class = &self.classes[c];
-            if from_text && !by_text.contains(&c) {
-                by_text.push(c);
+            if !predicted.contains(&c) {
+                predicted.push(c);
             }
             if class.serves.iter().any(|&p| open.get(p).copied().unwrap_or(false)) {
                 best = best.max(class.priority);
@@ -282,7 +300,7 @@ impl RuleSet {
                 Area::Body => 0,
             };
         }
-        (best, by_text)
+        (best, predicted)
     }
 }
 
