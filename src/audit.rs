@@ -13,7 +13,10 @@ use url::Url;
 use crate::check::Evidence;
 use crate::config::{Config, Lang};
 use crate::crawl::normalize::normalize;
-use crate::crawl::{fetch::Fetched, robots, sitemap, Entry, ErrorKind, FetchError, Frontier, Http, Robots, Scope, Source, Want};
+use crate::crawl::{
+    fetch::Fetched, robots, sitemap, Entry, ErrorKind, FetchError, Frontier, Http, Robots, Scope,
+    Source, Want,
+};
 use crate::error::{Error, Result};
 use crate::extract::{self, Area, PageFacts};
 use crate::report::model::{self as m, Report, Status};
@@ -33,33 +36,71 @@ pub enum Target {
 pub fn parse_target(input: &str) -> Result<Target> {
     let s = input.trim();
     if s.is_empty() {
-        return Err(Error::InvalidTarget { input: input.into(), reason: "empty".into() });
+        return Err(Error::InvalidTarget {
+            input: input.into(),
+            reason: "empty".into(),
+        });
     }
     let p = std::path::Path::new(s);
     if p.is_dir() {
         return Ok(Target::Dir(p.to_path_buf()));
     }
     if p.exists() {
-        return Err(Error::InvalidTarget { input: input.into(), reason: "is a file, not a folder or URL".into() });
+        return Err(Error::InvalidTarget {
+            input: input.into(),
+            reason: "is a file, not a folder or URL".into(),
+        });
     }
-    let looks_like_path = s.starts_with('.') || s.starts_with('/') || s.starts_with('~') || s.contains('\\')
+    let looks_like_path = s.starts_with('.')
+        || s.starts_with('/')
+        || s.starts_with('~')
+        || s.contains('\\')
         || (!s.contains("://") && !s.contains('.') && !s.starts_with("localhost"));
     if looks_like_path {
-        return Err(Error::InvalidTarget { input: input.into(), reason: "no such folder".into() });
+        return Err(Error::InvalidTarget {
+            input: input.into(),
+            reason: "no such folder".into(),
+        });
     }
-    let with_scheme = if s.contains("://") { s.to_string() } else { format!("https://{s}") };
-    let u = Url::parse(&with_scheme).map_err(|e| Error::InvalidTarget { input: input.into(), reason: e.to_string() })?;
+    let with_scheme = if s.contains("://") {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
+    let u = Url::parse(&with_scheme).map_err(|e| Error::InvalidTarget {
+        input: input.into(),
+        reason: e.to_string(),
+    })?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(Error::InvalidTarget { input: input.into(), reason: format!("scheme '{}' is not supported (http or https only)", u.scheme()) });
+        return Err(Error::InvalidTarget {
+            input: input.into(),
+            reason: format!(
+                "scheme '{}' is not supported (http or https only)",
+                u.scheme()
+            ),
+        });
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(Error::InvalidTarget { input: input.into(), reason: "URLs with credentials are not accepted".into() });
+        return Err(Error::InvalidTarget {
+            input: input.into(),
+            reason: "URLs with credentials are not accepted".into(),
+        });
     }
     match u.host_str() {
         Some(h) if !h.is_empty() => {}
-        _ => return Err(Error::InvalidTarget { input: input.into(), reason: "no host".into() }),
+        _ => {
+            return Err(Error::InvalidTarget {
+                input: input.into(),
+                reason: "no host".into(),
+            })
+        }
     }
-    normalize(&u).map(Target::Url).ok_or_else(|| Error::InvalidTarget { input: input.into(), reason: "URL is too long".into() })
+    normalize(&u)
+        .map(Target::Url)
+        .ok_or_else(|| Error::InvalidTarget {
+            input: input.into(),
+            reason: "URL is too long".into(),
+        })
 }
 
 /// Checks one target (URL or folder) with its own HTTP client.
@@ -88,16 +129,46 @@ struct Done {
     eval: PageEval,
 }
 
-async fn fetch_page(http: Arc<Http>, rules: Arc<RuleSet>, scope: Scope, entry: Entry, cap: usize) -> Done {
-    let result = http.fetch(&entry.url, if entry.source == Source::Seed { None } else { Some(&scope) }, Want::Html, cap).await;
+async fn fetch_page(
+    http: Arc<Http>,
+    rules: Arc<RuleSet>,
+    scope: Scope,
+    entry: Entry,
+    cap: usize,
+) -> Done {
+    let result = http
+        .fetch(
+            &entry.url,
+            if entry.source == Source::Seed {
+                None
+            } else {
+                Some(&scope)
+            },
+            Want::Html,
+            cap,
+        )
+        .await;
     let mut facts = None;
     let mut eval = PageEval::default();
     if let Ok(f) = &result {
-        let pf = f.body.as_ref().map(|b| extract::extract(&f.final_url, &b.text, &rules.selectors));
-        eval = rules.evaluate(PageInput { url: &f.final_url, status: f.status, facts: pf.as_ref(), predicted: &entry.predicted });
+        let pf = f
+            .body
+            .as_ref()
+            .map(|b| extract::extract(&f.final_url, &b.text, &rules.selectors));
+        eval = rules.evaluate(PageInput {
+            url: &f.final_url,
+            status: f.status,
+            facts: pf.as_ref(),
+            predicted: &entry.predicted,
+        });
         facts = pf;
     }
-    Done { entry, result, facts, eval }
+    Done {
+        entry,
+        result,
+        facts,
+        eval,
+    }
 }
 
 /// Word-shingle fingerprint, to recognise catch-all pages (soft 404s, SPAs answering 200 everywhere).
@@ -123,7 +194,13 @@ fn similar(a: &HashSet<u64>, b: &HashSet<u64>) -> bool {
 }
 
 /// Checks a URL with a shared HTTP client (batch runs share one client and its politeness).
-pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSet, config: &Config) -> Result<Report> {
+pub async fn audit_url(
+    http: &Arc<Http>,
+    input: &str,
+    start: Url,
+    rules: &RuleSet,
+    config: &Config,
+) -> Result<Report> {
     let t0 = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let deadline = tokio::time::Instant::now() + config.max_time;
@@ -133,7 +210,10 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
     let mut errors: Vec<m::PageError> = Vec::new();
     let mut pages: Vec<m::PageRecord> = Vec::new();
     let mut evidence = Evidence::new(&rules);
-    let core: Vec<usize> = PREREQUISITES.iter().filter_map(|p| rules.prereq_index(p)).collect();
+    let core: Vec<usize> = PREREQUISITES
+        .iter()
+        .filter_map(|p| rules.prereq_index(p))
+        .collect();
     let mut open: Vec<bool> = vec![true; rules.prerequisites.len()];
     let mut target_lang = None;
     let mut final_url = None;
@@ -142,7 +222,11 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
     let mut stopped_by = "frontier_empty".to_string();
     let push_err = |errors: &mut Vec<m::PageError>, url: &str, kind: &str, msg: String| {
         if errors.len() < 1000 {
-            errors.push(m::PageError { url: url.to_string(), kind: kind.to_string(), message: msg });
+            errors.push(m::PageError {
+                url: url.to_string(),
+                kind: kind.to_string(),
+                message: msg,
+            });
         }
     };
 
@@ -150,33 +234,73 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
     let (robots, robots_state) = if !config.robots {
         (Robots::allow_all(), "ignored")
     } else {
-        let ru = start.join("/robots.txt").map_err(|e| Error::Other(e.to_string()))?;
-        match tokio::time::timeout_at(deadline, http.fetch(&ru, None, Want::Text, robots::MAX_ROBOTS)).await {
+        let ru = start
+            .join("/robots.txt")
+            .map_err(|e| Error::Other(e.to_string()))?;
+        match tokio::time::timeout_at(
+            deadline,
+            http.fetch(&ru, None, Want::Text, robots::MAX_ROBOTS),
+        )
+        .await
+        {
             Ok(Ok(f)) if (200..300).contains(&f.status) => {
                 let text = f.body.map(|b| b.text).unwrap_or_default();
                 (Robots::parse(&text, "siteready"), "found")
             }
             Ok(Ok(f)) if (400..500).contains(&f.status) => (Robots::allow_all(), "missing"),
             Ok(Ok(f)) => {
-                push_err(&mut errors, ru.as_str(), "robots", format!("robots.txt answered HTTP {}: crawling is not allowed until it can be read", f.status));
+                push_err(
+                    &mut errors,
+                    ru.as_str(),
+                    "robots",
+                    format!(
+                        "robots.txt answered HTTP {}: crawling is not allowed until it can be read",
+                        f.status
+                    ),
+                );
                 (Robots::disallow_all(), "error")
             }
             Ok(Err(e)) if e.kind.is_unreachable() && e.kind != ErrorKind::Timeout => {
-                return Err(Error::Unreachable { url: start.to_string(), reason: e.message });
+                return Err(Error::Unreachable {
+                    url: start.to_string(),
+                    reason: e.message,
+                });
             }
             Ok(Err(e)) => {
-                push_err(&mut errors, ru.as_str(), "robots", format!("robots.txt could not be read ({}): {}", e.kind.as_str(), e.message));
+                push_err(
+                    &mut errors,
+                    ru.as_str(),
+                    "robots",
+                    format!(
+                        "robots.txt could not be read ({}): {}",
+                        e.kind.as_str(),
+                        e.message
+                    ),
+                );
                 (Robots::disallow_all(), "error")
             }
             Err(_) => {
-                push_err(&mut errors, ru.as_str(), "robots", "robots.txt did not answer within the time budget".into());
+                push_err(
+                    &mut errors,
+                    ru.as_str(),
+                    "robots",
+                    "robots.txt did not answer within the time budget".into(),
+                );
                 (Robots::disallow_all(), "error")
             }
         }
     };
 
     frontier
-        .push(Entry { url: start.clone(), depth: 0, priority: i32::MAX, source: Source::Seed, text: String::new(), area: Area::Body, predicted: Vec::new() })
+        .push(Entry {
+            url: start.clone(),
+            depth: 0,
+            priority: i32::MAX,
+            source: Source::Seed,
+            text: String::new(),
+            area: Area::Body,
+            predicted: Vec::new(),
+        })
         .ok();
     let mut inflight: JoinSet<Done> = JoinSet::new();
     let mut started = 0usize;
@@ -193,10 +317,13 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
 
     loop {
         // Fill the pipe: the seed alone first, then up to `concurrency` at once.
-        while inflight.len() < if seed_done { concurrency } else { 1 } && started < config.max_pages {
+        while inflight.len() < if seed_done { concurrency } else { 1 } && started < config.max_pages
+        {
             let Some(entry) = frontier.pop() else { break };
             if entry.source == Source::Probe
-                && !rules.classes.iter().enumerate().any(|(c, cl)| entry.predicted.contains(&c) && cl.serves.iter().any(|p| open[*p]))
+                && !rules.classes.iter().enumerate().any(|(c, cl)| {
+                    entry.predicted.contains(&c) && cl.serves.iter().any(|p| open[*p])
+                })
             {
                 continue; // the probe's checks already passed
             }
@@ -208,14 +335,25 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 if is_product(&entry) {
                     pending_products = pending_products.saturating_sub(1);
                 }
-                push_err(&mut errors, entry.url.as_str(), "robots", "disallowed by robots.txt".into());
+                push_err(
+                    &mut errors,
+                    entry.url.as_str(),
+                    "robots",
+                    "disallowed by robots.txt".into(),
+                );
                 if entry.source == Source::Seed {
                     seed_done = true;
                 }
                 continue;
             }
             started += 1;
-            inflight.spawn(fetch_page(http.clone(), rules.clone(), scope.clone(), entry, config.max_body));
+            inflight.spawn(fetch_page(
+                http.clone(),
+                rules.clone(),
+                scope.clone(),
+                entry,
+                config.max_body,
+            ));
         }
         if inflight.is_empty() {
             if started >= config.max_pages && !frontier.is_empty() {
@@ -238,7 +376,12 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 break;
             }
         };
-        let Done { entry, result, facts, eval } = done;
+        let Done {
+            entry,
+            result,
+            facts,
+            eval,
+        } = done;
         if is_product(&entry) {
             // Counted down when read, not when sent: an in-flight product page is still pending.
             pending_products = pending_products.saturating_sub(1);
@@ -253,7 +396,11 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
             depth: entry.depth,
             elapsed_ms: 0,
             source: entry.source.as_str().into(),
-            classes: eval.classes.iter().map(|c| rules.classes[*c].id.clone()).collect(),
+            classes: eval
+                .classes
+                .iter()
+                .map(|c| rules.classes[*c].id.clone())
+                .collect(),
             lang: None,
             title: None,
             catch_all: None,
@@ -266,7 +413,10 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                     record.final_url = fu.to_string();
                 }
                 if is_seed && e.kind.is_unreachable() && pages_ok == 0 {
-                    return Err(Error::Unreachable { url: entry.url.to_string(), reason: e.message });
+                    return Err(Error::Unreachable {
+                        url: entry.url.to_string(),
+                        reason: e.message,
+                    });
                 }
                 if entry.source != Source::Probe || e.kind != ErrorKind::OutOfScope {
                     push_err(&mut errors, entry.url.as_str(), e.kind.as_str(), e.message);
@@ -280,24 +430,43 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 record.elapsed_ms = f.elapsed.as_millis() as u64;
                 frontier.mark_seen(&f.final_url);
                 if f.truncated {
-                    push_err(&mut errors, entry.url.as_str(), "too_large", format!("body cut at {} bytes (--max-body)", config.max_body));
+                    push_err(
+                        &mut errors,
+                        entry.url.as_str(),
+                        "too_large",
+                        format!("body cut at {} bytes (--max-body)", config.max_body),
+                    );
                 }
                 if let Some(b) = &f.body {
                     if b.had_errors {
-                        push_err(&mut errors, entry.url.as_str(), "decode", format!("invalid {} byte sequences were replaced", b.encoding));
+                        push_err(
+                            &mut errors,
+                            entry.url.as_str(),
+                            "decode",
+                            format!("invalid {} byte sequences were replaced", b.encoding),
+                        );
                     }
                 }
                 let ok = (200..300).contains(&f.status);
                 if !ok && entry.source != Source::Probe {
-                    push_err(&mut errors, entry.url.as_str(), "http_status", format!("HTTP {}", f.status));
+                    push_err(
+                        &mut errors,
+                        entry.url.as_str(),
+                        "http_status",
+                        format!("HTTP {}", f.status),
+                    );
                 }
                 if is_seed {
                     scope.add(&f.final_url);
                     final_url = Some(f.final_url.to_string());
                 }
                 if let Some(facts) = &facts {
-                    record.title = Some(extract::truncate_chars(&facts.title, 150)).filter(|t| !t.is_empty());
-                    record.lang = facts.lang.clone().or_else(|| extract::lang::detect(&facts.text).map(str::to_string));
+                    record.title =
+                        Some(extract::truncate_chars(&facts.title, 150)).filter(|t| !t.is_empty());
+                    record.lang = facts
+                        .lang
+                        .clone()
+                        .or_else(|| extract::lang::detect(&facts.text).map(str::to_string));
                     if is_seed {
                         target_lang = record.lang.clone();
                     }
@@ -315,7 +484,7 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 if is_seed && ok {
                     home_print = facts.as_ref().map(|f| shingles(&f.text));
                 }
-                if catch_all.is_none() && !(entry.source == Source::Probe && !ok) {
+                if catch_all.is_none() && (ok || entry.source != Source::Probe) {
                     evidence.add_page(f.final_url.as_str(), &eval, facts.as_ref().filter(|_| ok));
                     if ok && facts.is_some() {
                         pages_ok += 1;
@@ -326,8 +495,11 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 if let (Some(facts), true, None) = (&facts, ok, &catch_all) {
                     if entry.depth < config.max_depth {
                         for link in &facts.links {
-                            let Some(u) = normalize(&link.url) else { continue };
-                            if !scope.contains(&u) || frontier.is_seen(&u) || skip_by_extension(&u) {
+                            let Some(u) = normalize(&link.url) else {
+                                continue;
+                            };
+                            if !scope.contains(&u) || frontier.is_seen(&u) || skip_by_extension(&u)
+                            {
                                 continue;
                             }
                             let (prio, predicted) = rules.link_priority(link, &open);
@@ -353,8 +525,23 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
 
         if is_seed {
             seed_done = true;
-            let base = final_url.as_deref().and_then(|u| Url::parse(u).ok()).unwrap_or_else(|| start.clone());
-            let (added, products) = seed_sitemaps(http, &base, &scope, &robots, &rules, &open, &mut frontier, &mut errors, config, deadline).await;
+            let base = final_url
+                .as_deref()
+                .and_then(|u| Url::parse(u).ok())
+                .unwrap_or_else(|| start.clone());
+            let (added, products) = seed_sitemaps(
+                http,
+                &base,
+                &scope,
+                &robots,
+                &rules,
+                &open,
+                &mut frontier,
+                &mut errors,
+                config,
+                deadline,
+            )
+            .await;
             sitemap_urls = added;
             pending_products += products;
             if let Some(p) = soft404_fingerprint(http, &base, &scope, config, deadline).await {
@@ -365,7 +552,15 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                     for path in &cl.probes {
                         if let Ok(u) = base.join(path) {
                             if let Some(u) = normalize(&u) {
-                                let _ = frontier.push(Entry { url: u, depth: 1, priority: cl.priority / 4, source: Source::Probe, text: String::new(), area: Area::Body, predicted: vec![c] });
+                                let _ = frontier.push(Entry {
+                                    url: u,
+                                    depth: 1,
+                                    priority: cl.priority / 4,
+                                    source: Source::Probe,
+                                    text: String::new(),
+                                    area: Area::Body,
+                                    predicted: vec![c],
+                                });
                             }
                         }
                     }
@@ -389,7 +584,11 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
                 if e.source == Source::Probe {
                     return e.priority;
                 }
-                let link = extract::Link { url: e.url.clone(), text: e.text.clone(), area: e.area };
+                let link = extract::Link {
+                    url: e.url.clone(),
+                    text: e.text.clone(),
+                    area: e.area,
+                };
                 r.link_priority(&link, &o).0 - e.depth as i32
             });
         }
@@ -413,7 +612,11 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
         } else if stopped_by == "max_time" || errors.iter().any(|e| e.kind == "timeout") {
             Some("the site did not answer within the time budget".into())
         } else if let Some(e) = errors.first() {
-            Some(format!("no page could be read ({}: {})", e.kind, extract::truncate_chars(&e.message, 120)))
+            Some(format!(
+                "no page could be read ({}: {})",
+                e.kind,
+                extract::truncate_chars(&e.message, 120)
+            ))
         } else {
             Some("no page could be read".into())
         },
@@ -422,13 +625,28 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
     let verdict = score::verdict(&checks);
     Ok(Report {
         schema_version: m::SCHEMA_VERSION,
-        tool: m::Tool { name: "siteready".into(), version: env!("CARGO_PKG_VERSION").into(), rules_digest: rules.digest.clone() },
-        target: m::Target { input: input.to_string(), url: start.to_string(), final_url, lang: target_lang },
+        tool: m::Tool {
+            name: "siteready".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            rules_digest: rules.digest.clone(),
+        },
+        target: m::Target {
+            input: input.to_string(),
+            url: start.to_string(),
+            final_url,
+            lang: target_lang,
+        },
         started_at,
         duration_ms: t0.elapsed().as_millis() as u64,
         verdict,
         checks,
-        crawl: m::Crawl { pages_fetched: pages.len(), stopped_by, robots: robots_state.into(), sitemap_urls, pages },
+        crawl: m::Crawl {
+            pages_fetched: pages.len(),
+            stopped_by,
+            robots: robots_state.into(),
+            sitemap_urls,
+            pages,
+        },
         errors,
         settings: m::Settings {
             max_pages: config.max_pages,
@@ -442,7 +660,10 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
             exhaustive: config.exhaustive,
             allow_private: config.allow_private,
             user_agent: config.user_agent.clone(),
-            lang: match config.lang { Lang::En => "en".into(), Lang::Ko => "ko".into() },
+            lang: match config.lang {
+                Lang::En => "en".into(),
+                Lang::Ko => "ko".into(),
+            },
         },
     })
 }
@@ -450,14 +671,64 @@ pub async fn audit_url(http: &Arc<Http>, input: &str, start: Url, rules: &RuleSe
 /// Links to files that are never HTML are not fetched at all.
 fn skip_by_extension(u: &Url) -> bool {
     let p = u.path().to_ascii_lowercase();
-    let ext = p.rsplit('/').next().and_then(|s| s.rsplit_once('.')).map(|(_, e)| e).unwrap_or("");
+    let ext = p
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.rsplit_once('.'))
+        .map(|(_, e)| e)
+        .unwrap_or("");
     matches!(
         ext,
-        "jpg" | "jpeg" | "png" | "gif" | "webp" | "svg" | "ico" | "bmp" | "tif" | "tiff" | "avif"
-            | "css" | "js" | "mjs" | "json" | "map" | "woff" | "woff2" | "ttf" | "otf" | "eot"
-            | "pdf" | "zip" | "gz" | "tgz" | "rar" | "7z" | "exe" | "dmg" | "apk" | "msi"
-            | "mp3" | "mp4" | "m4a" | "mov" | "avi" | "webm" | "ogg" | "wav" | "flac"
-            | "doc" | "docx" | "xls" | "xlsx" | "ppt" | "pptx" | "csv" | "xml" | "rss" | "atom"
+        "jpg"
+            | "jpeg"
+            | "png"
+            | "gif"
+            | "webp"
+            | "svg"
+            | "ico"
+            | "bmp"
+            | "tif"
+            | "tiff"
+            | "avif"
+            | "css"
+            | "js"
+            | "mjs"
+            | "json"
+            | "map"
+            | "woff"
+            | "woff2"
+            | "ttf"
+            | "otf"
+            | "eot"
+            | "pdf"
+            | "zip"
+            | "gz"
+            | "tgz"
+            | "rar"
+            | "7z"
+            | "exe"
+            | "dmg"
+            | "apk"
+            | "msi"
+            | "mp3"
+            | "mp4"
+            | "m4a"
+            | "mov"
+            | "avi"
+            | "webm"
+            | "ogg"
+            | "wav"
+            | "flac"
+            | "doc"
+            | "docx"
+            | "xls"
+            | "xlsx"
+            | "ppt"
+            | "pptx"
+            | "csv"
+            | "xml"
+            | "rss"
+            | "atom"
     )
 }
 
@@ -492,21 +763,34 @@ async fn seed_sitemaps(
             continue;
         }
         fetched += 1;
-        let budget = deadline.saturating_duration_since(tokio::time::Instant::now()).min(config.timeout);
-        let res = tokio::time::timeout(budget, http.fetch(&u, Some(scope), Want::Text, config.max_body)).await;
+        let budget = deadline
+            .saturating_duration_since(tokio::time::Instant::now())
+            .min(config.timeout);
+        let res = tokio::time::timeout(
+            budget,
+            http.fetch(&u, Some(scope), Want::Text, config.max_body),
+        )
+        .await;
         let f = match res {
             Ok(Ok(f)) if (200..300).contains(&f.status) => f,
             Ok(Ok(_)) => continue, // no sitemap: normal
             Ok(Err(e)) => {
                 if errors.len() < 1000 {
-                    errors.push(m::PageError { url: u.to_string(), kind: e.kind.as_str().into(), message: format!("sitemap: {}", e.message) });
+                    errors.push(m::PageError {
+                        url: u.to_string(),
+                        kind: e.kind.as_str().into(),
+                        message: format!("sitemap: {}", e.message),
+                    });
                 }
                 continue;
             }
             Err(_) => continue,
         };
         let text = f.body.map(|b| b.text).unwrap_or_default();
-        let parsed = sitemap::parse(&text, sitemap::MAX_SITEMAP_URLS - taken.min(sitemap::MAX_SITEMAP_URLS - 1));
+        let parsed = sitemap::parse(
+            &text,
+            sitemap::MAX_SITEMAP_URLS - taken.min(sitemap::MAX_SITEMAP_URLS - 1),
+        );
         if depth < sitemap::MAX_SITEMAP_DEPTH {
             queue.extend(parsed.sitemaps.into_iter().map(|s| (s, depth + 1)));
         }
@@ -517,11 +801,23 @@ async fn seed_sitemaps(
             if !scope.contains(&pu) || skip_by_extension(&pu) {
                 continue;
             }
-            let link = extract::Link { url: pu.clone(), text: String::new(), area: Area::Body };
+            let link = extract::Link {
+                url: pu.clone(),
+                text: String::new(),
+                area: Area::Body,
+            };
             let (prio, predicted) = rules.link_priority(&link, open);
             let product = product_class.is_some_and(|c| predicted.contains(&c));
             if frontier
-                .push(Entry { url: pu, depth: 1, priority: prio - 1, source: Source::Sitemap, text: String::new(), area: Area::Body, predicted })
+                .push(Entry {
+                    url: pu,
+                    depth: 1,
+                    priority: prio - 1,
+                    source: Source::Sitemap,
+                    text: String::new(),
+                    area: Area::Body,
+                    predicted,
+                })
                 .is_ok()
             {
                 added += 1;
@@ -534,11 +830,28 @@ async fn seed_sitemaps(
 
 /// Fetches one random path: a site that answers it with 200 is a catch-all, and its answer is
 /// the fingerprint of "no such page".
-async fn soft404_fingerprint(http: &Arc<Http>, base: &Url, scope: &Scope, config: &Config, deadline: tokio::time::Instant) -> Option<HashSet<u64>> {
-    let nonce = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(7);
+async fn soft404_fingerprint(
+    http: &Arc<Http>,
+    base: &Url,
+    scope: &Scope,
+    config: &Config,
+    deadline: tokio::time::Instant,
+) -> Option<HashSet<u64>> {
+    let nonce = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(7);
     let u = base.join(&format!("/siteready-not-found-{nonce:x}")).ok()?;
-    let budget = deadline.saturating_duration_since(tokio::time::Instant::now()).min(config.timeout);
-    let f = tokio::time::timeout(budget, http.fetch(&u, Some(scope), Want::Html, config.max_body)).await.ok()?.ok()?;
+    let budget = deadline
+        .saturating_duration_since(tokio::time::Instant::now())
+        .min(config.timeout);
+    let f = tokio::time::timeout(
+        budget,
+        http.fetch(&u, Some(scope), Want::Html, config.max_body),
+    )
+    .await
+    .ok()?
+    .ok()?;
     if !(200..300).contains(&f.status) {
         return None;
     }

@@ -54,7 +54,12 @@ impl<'r> Evidence<'r> {
 
     /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
     pub fn add_page(&mut self, url: &str, eval: &PageEval, facts: Option<&PageFacts>) {
-        for Hit { rule, snippet, matched } in &eval.hits {
+        for Hit {
+            rule,
+            snippet,
+            matched,
+        } in &eval.hits
+        {
             let v = &mut self.found[*rule];
             if v.len() < PER_RULE && !v.iter().any(|f| f.url == url) {
                 v.push(Found {
@@ -87,7 +92,9 @@ impl<'r> Evidence<'r> {
             if let Some(declared) = p.price {
                 if !shown.is_empty()
                     && declared > 0.0
-                    && !shown.iter().any(|(s, _)| (s - declared).abs() <= declared * 0.01)
+                    && !shown
+                        .iter()
+                        .any(|(s, _)| (s - declared).abs() <= declared * 0.01)
                     && !self.mismatches.iter().any(|m| m.url == url)
                 {
                     self.mismatches.push(Mismatch {
@@ -126,7 +133,12 @@ impl<'r> Evidence<'r> {
 
     /// Evaluates the aggregate product rule `i`; `Some(found)` when it fires.
     pub fn product_rule(&self, i: usize) -> Option<Found> {
-        let Signal::Products { test, re, min_count } = &self.rules.rules[i].signal else {
+        let Signal::Products {
+            test,
+            re,
+            min_count,
+        } = &self.rules.rules[i].signal
+        else {
             return None;
         };
         let ps = &self.products;
@@ -148,7 +160,10 @@ impl<'r> Evidence<'r> {
                     !hits.is_empty()
                 };
                 fire.then(|| Found {
-                    url: hits.first().map(|p| p.url.clone()).unwrap_or_else(first_url),
+                    url: hits
+                        .first()
+                        .map(|p| p.url.clone())
+                        .unwrap_or_else(first_url),
                     snippet: crate::extract::truncate_chars(
                         &format!("{} of {} products: {}", hits.len(), ps.len(), names(&hits)),
                         199,
@@ -166,20 +181,27 @@ impl<'r> Evidence<'r> {
                 fire.then(|| Found {
                     url: priced[0].url.clone(),
                     snippet: crate::extract::truncate_chars(
-                        &format!("every price found is 0 ({} products: {})", priced.len(), names(&priced)),
+                        &format!(
+                            "every price found is 0 ({} products: {})",
+                            priced.len(),
+                            names(&priced)
+                        ),
                         199,
                     ),
                     matched: "0".into(),
                 })
             }
             ProductTest::AllSoldOut => {
-                let with: Vec<&SiteProduct> = ps.iter().filter(|p| p.availability.is_some()).collect();
+                let with: Vec<&SiteProduct> =
+                    ps.iter().filter(|p| p.availability.is_some()).collect();
                 let fire = !with.is_empty()
                     && with.len() == ps.len()
                     && with.iter().all(|p| {
-                        p.availability
-                            .as_deref()
-                            .is_some_and(|a| a.contains("OutOfStock") || a.contains("SoldOut") || a.contains("Discontinued"))
+                        p.availability.as_deref().is_some_and(|a| {
+                            a.contains("OutOfStock")
+                                || a.contains("SoldOut")
+                                || a.contains("Discontinued")
+                        })
                     });
                 fire.then(|| Found {
                     url: first_url(),
@@ -190,7 +212,11 @@ impl<'r> Evidence<'r> {
             ProductTest::PriceMismatch => self.mismatches.first().map(|m| Found {
                 url: m.url.clone(),
                 snippet: crate::extract::truncate_chars(
-                    &format!("structured data says {} but the page shows {}", m.declared, m.shown.join(", ")),
+                    &format!(
+                        "structured data says {} but the page shows {}",
+                        m.declared,
+                        m.shown.join(", ")
+                    ),
                     199,
                 ),
                 matched: m.shown.first().cloned().unwrap_or_default(),
@@ -200,7 +226,11 @@ impl<'r> Evidence<'r> {
                 (names.len() >= *min_count).then(|| Found {
                     url: first_url(),
                     snippet: crate::extract::truncate_chars(
-                        &format!("{} distinct products: {}", names.len(), names.iter().take(5).copied().collect::<Vec<_>>().join(", ")),
+                        &format!(
+                            "{} distinct products: {}",
+                            names.len(),
+                            names.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+                        ),
                         199,
                     ),
                     matched: names.len().to_string(),

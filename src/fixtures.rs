@@ -59,10 +59,11 @@ pub fn expected(dir: &Path) -> crate::Result<Expected> {
     let mut table: toml::Table = toml::from_str(&s).map_err(|e| bad(e.message().to_string()))?;
     // The optional keys may also be written inside [expect] (after it, TOML puts them there).
     if let Some(toml::Value::Table(expect)) = table.get_mut("expect") {
-        let moved: Vec<(String, toml::Value)> = ["ready", "max_pages", "notes", "args", "description"]
-            .iter()
-            .filter_map(|k| expect.remove(*k).map(|v| (k.to_string(), v)))
-            .collect();
+        let moved: Vec<(String, toml::Value)> =
+            ["ready", "max_pages", "notes", "args", "description"]
+                .iter()
+                .filter_map(|k| expect.remove(*k).map(|v| (k.to_string(), v)))
+                .collect();
         for (k, v) in moved {
             table.entry(k).or_insert(v);
         }
@@ -83,13 +84,23 @@ pub fn config() -> Config {
 
 /// Serves one fixture, checks it and compares with `expected.toml`.
 pub async fn run(dir: &Path, rules: &RuleSet, config: &Config) -> Outcome {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let expected = match expected(dir) {
         Ok(e) => e,
         Err(e) => {
             return Outcome {
                 name,
-                expected: Expected { description: String::new(), expect: BTreeMap::new(), ready: None, max_pages: None, notes: vec![], args: vec![] },
+                expected: Expected {
+                    description: String::new(),
+                    expect: BTreeMap::new(),
+                    ready: None,
+                    max_pages: None,
+                    notes: vec![],
+                    args: vec![],
+                },
                 report: None,
                 error: Some(e.to_string()),
                 mismatches: vec![e.to_string()],
@@ -103,7 +114,15 @@ pub async fn run(dir: &Path, rules: &RuleSet, config: &Config) -> Outcome {
 }
 
 fn compare(name: String, expected: Expected, report: crate::Result<Report>) -> Outcome {
-    let mut out = Outcome { name, expected, report: None, error: None, mismatches: vec![], false_pass: 0, false_fail: 0 };
+    let mut out = Outcome {
+        name,
+        expected,
+        report: None,
+        error: None,
+        mismatches: vec![],
+        false_pass: 0,
+        false_fail: 0,
+    };
     let report = match report {
         Ok(r) => r,
         Err(e) => {
@@ -117,31 +136,46 @@ fn compare(name: String, expected: Expected, report: crate::Result<Report>) -> O
         match got {
             Some(g) if g == *want => {}
             Some(g) => {
-                out.mismatches.push(format!("{id}: expected {want}, got {g}"));
+                out.mismatches
+                    .push(format!("{id}: expected {want}, got {g}"));
                 if g == Status::Pass {
                     out.false_pass += 1;
                 } else if *want == Status::Pass {
                     out.false_fail += 1;
                 }
             }
-            None => out.mismatches.push(format!("{id}: no such check in the report")),
+            None => out
+                .mismatches
+                .push(format!("{id}: no such check in the report")),
         }
     }
     let want_ready = out.expected.ready.unwrap_or_else(|| {
-        PREREQUISITES.iter().all(|p| out.expected.expect.get(*p) == Some(&Status::Pass))
+        PREREQUISITES
+            .iter()
+            .all(|p| out.expected.expect.get(*p) == Some(&Status::Pass))
     });
     if report.verdict.ready != want_ready {
-        out.mismatches.push(format!("ready: expected {want_ready}, got {}", report.verdict.ready));
+        out.mismatches.push(format!(
+            "ready: expected {want_ready}, got {}",
+            report.verdict.ready
+        ));
     }
     if let Some(max) = out.expected.max_pages {
         if report.crawl.pages_fetched >= max {
-            out.mismatches.push(format!("fetched {} pages, expected fewer than {max}", report.crawl.pages_fetched));
+            out.mismatches.push(format!(
+                "fetched {} pages, expected fewer than {max}",
+                report.crawl.pages_fetched
+            ));
         }
     }
     for note in &out.expected.notes {
-        let seen = report.checks.iter().any(|c| c.evidence.iter().any(|e| &e.rule == note));
+        let seen = report
+            .checks
+            .iter()
+            .any(|c| c.evidence.iter().any(|e| &e.rule == note));
         if !seen {
-            out.mismatches.push(format!("rule {note} expected among the evidence"));
+            out.mismatches
+                .push(format!("rule {note} expected among the evidence"));
         }
     }
     out.report = Some(report);

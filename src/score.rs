@@ -74,7 +74,10 @@ pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
         }
         if status != Status::Pass && veto.is_none() {
             if let Some((_, i)) = blocked {
-                reason = Some(format!("evidence could not be gathered: {}", rules.rules[*i].description));
+                reason = Some(format!(
+                    "evidence could not be gathered: {}",
+                    rules.rules[*i].description
+                ));
                 status = Status::Inconclusive;
             } else if let Some(why) = &access.blocked {
                 reason = Some(format!("evidence could not be gathered: {why}"));
@@ -92,7 +95,11 @@ pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
                         rules: rules
                             .rules
                             .iter()
-                            .filter(|r| r.owner == Owner::Prereq(p) && r.weight > 0 && r.tags.contains(&req.tag))
+                            .filter(|r| {
+                                r.owner == Owner::Prereq(p)
+                                    && r.weight > 0
+                                    && r.tags.contains(&req.tag)
+                            })
                             .map(|r| r.id.clone())
                             .collect(),
                     });
@@ -104,10 +111,15 @@ pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
                     .rules
                     .iter()
                     .enumerate()
-                    .filter(|(i, r)| r.owner == Owner::Prereq(p) && r.weight > 0 && !fired_ids.contains(i) && !matches!(r.signal, Signal::Products { .. }))
+                    .filter(|(i, r)| {
+                        r.owner == Owner::Prereq(p)
+                            && r.weight > 0
+                            && !fired_ids.contains(i)
+                            && !matches!(r.signal, Signal::Products { .. })
+                    })
                     .map(|(_, r)| (r.weight, r.id.clone()))
                     .collect();
-                more.sort_by(|a, b| b.0.cmp(&a.0));
+                more.sort_by_key(|m| std::cmp::Reverse(m.0));
                 missing.push(Missing {
                     need: "score".into(),
                     description: format!("score {score} is below the pass mark {}", pre.pass),
@@ -135,7 +147,12 @@ pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
             facts.insert("distinct_products".into(), names.len().into());
             facts.insert(
                 "product_names".into(),
-                names.iter().take(10).map(|s| crate::extract::truncate_chars(s, 80)).collect::<Vec<_>>().into(),
+                names
+                    .iter()
+                    .take(10)
+                    .map(|s| crate::extract::truncate_chars(s, 80))
+                    .collect::<Vec<_>>()
+                    .into(),
             );
         }
         let providers: Vec<String> = fired
@@ -188,7 +205,8 @@ pub fn verdict(checks: &[Check]) -> Verdict {
         .map(|c| format!("{} ({})", c.id, c.status))
         .collect();
     let summary = if ready {
-        "Ready for review: products, shipping policy, refund policy and checkout all pass.".to_string()
+        "Ready for review: products, shipping policy, refund policy and checkout all pass."
+            .to_string()
     } else {
         format!("Not ready: {}.", not.join(", "))
     };

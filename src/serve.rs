@@ -63,9 +63,7 @@ impl Drop for Server {
 
 /// Serves `root` on an ephemeral port of 127.0.0.1.
 pub async fn serve_dir(root: &Path) -> crate::Result<Server> {
-    let root = root
-        .canonicalize()
-        .map_err(|e| crate::Error::io(root, e))?;
+    let root = root.canonicalize().map_err(|e| crate::Error::io(root, e))?;
     if !root.is_dir() {
         return Err(crate::Error::InvalidTarget {
             input: root.display().to_string(),
@@ -209,7 +207,11 @@ async fn answer(site: &Site, req: Request<Incoming>) -> Response<Full<Bytes>> {
     if let Some(fb) = &site.routes.fallback {
         if let Some(f) = file_for(&site.root, fb, None) {
             if let Ok(body) = tokio::fs::read(&f).await {
-                return resp(site.routes.fallback_status.unwrap_or(200), content_type(&f), body);
+                return resp(
+                    site.routes.fallback_status.unwrap_or(200),
+                    content_type(&f),
+                    body,
+                );
             }
         }
     }

@@ -38,12 +38,27 @@ pub async fn run(a: CheckArgs) -> u8 {
     };
     let required: Vec<String> = match a.require.as_deref() {
         None => Vec::new(),
-        Some("all") => siteready::rules::PREREQUISITES.iter().map(|s| s.to_string()).collect(),
+        Some("all") => siteready::rules::PREREQUISITES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         Some(list) => {
-            let v: Vec<String> = list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+            let v: Vec<String> = list
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
             for id in &v {
                 if rules.prereq_index(id).is_none() {
-                    eprintln!("siteready: --require: unknown check '{id}' (known: all, {})", rules.prerequisites.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", "));
+                    eprintln!(
+                        "siteready: --require: unknown check '{id}' (known: all, {})",
+                        rules
+                            .prerequisites
+                            .iter()
+                            .map(|p| p.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
                     return EXIT_USAGE;
                 }
             }

@@ -73,12 +73,22 @@ pub async fn run(cmd: RulesCmd) -> u8 {
                     Owner::All => "all".into(),
                     Owner::Class(c) => format!("class:{}", r.classes[c].id),
                 };
-                let effect = rule.effect.map(|e| format!(" [{}]", e.as_str())).unwrap_or_default();
-                println!("{:<44} {:<16} {:>6}  {}{}", rule.id, owner, rule.weight, rule.description, effect);
+                let effect = rule
+                    .effect
+                    .map(|e| format!(" [{}]", e.as_str()))
+                    .unwrap_or_default();
+                println!(
+                    "{:<44} {:<16} {:>6}  {}{}",
+                    rule.id, owner, rule.weight, rule.description, effect
+                );
             }
             EXIT_OK
         }
-        RulesCmd::Test { rules, fixtures, only } => {
+        RulesCmd::Test {
+            rules,
+            fixtures,
+            only,
+        } => {
             let r = match load(&rules) {
                 Ok(r) => r,
                 Err(e) => return fail(&e),
@@ -92,15 +102,17 @@ pub async fn run(cmd: RulesCmd) -> u8 {
             };
             let config = siteready::fixtures::config();
             let ids: Vec<String> = r.prerequisites.iter().map(|p| p.id.clone()).collect();
-            let short = |id: &str| match id {
-                "products" => "products",
-                "shipping_policy" => "shipping",
-                "refund_policy" => "refund",
-                "checkout" => "checkout",
-                "business_info" => "business",
-                other => other,
-            }
-            .to_string();
+            let short = |id: &str| {
+                match id {
+                    "products" => "products",
+                    "shipping_policy" => "shipping",
+                    "refund_policy" => "refund",
+                    "checkout" => "checkout",
+                    "business_info" => "business",
+                    other => other,
+                }
+                .to_string()
+            };
             print!("{:<32}", "site");
             for id in &ids {
                 print!(" {:<22}", short(id));
@@ -109,7 +121,10 @@ pub async fn run(cmd: RulesCmd) -> u8 {
             let (mut false_pass, mut false_fail, mut bad) = (0, 0, 0);
             let mut n = 0;
             for d in dirs {
-                let name = d.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = d
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if only.as_deref().is_some_and(|o| !name.contains(o)) {
                     continue;
                 }
@@ -119,7 +134,12 @@ pub async fn run(cmd: RulesCmd) -> u8 {
                 false_fail += o.false_fail;
                 print!("{:<32}", o.name);
                 for id in &ids {
-                    let got = o.report.as_ref().and_then(|rep| rep.checks.iter().find(|c| &c.id == id)).map(|c| c.status.as_str()).unwrap_or("-");
+                    let got = o
+                        .report
+                        .as_ref()
+                        .and_then(|rep| rep.checks.iter().find(|c| &c.id == id))
+                        .map(|c| c.status.as_str())
+                        .unwrap_or("-");
                     let cell = match o.expected.expect.get(id) {
                         Some(w) if w.as_str() == got => got.to_string(),
                         Some(w) => format!("{got}≠{w}"),
@@ -127,7 +147,11 @@ pub async fn run(cmd: RulesCmd) -> u8 {
                     };
                     print!(" {:<22}", cell);
                 }
-                let pages = o.report.as_ref().map(|r| r.crawl.pages_fetched).unwrap_or(0);
+                let pages = o
+                    .report
+                    .as_ref()
+                    .map(|r| r.crawl.pages_fetched)
+                    .unwrap_or(0);
                 if o.mismatches.is_empty() {
                     println!(" {pages:>5}  ok");
                 } else {

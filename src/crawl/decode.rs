@@ -53,11 +53,13 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
                     .collect();
                 if let Some(e) = label_to_encoding(&val) {
                     // A page that says UTF-16 in ASCII bytes is not UTF-16.
-                    return Some(if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE {
-                        encoding_rs::UTF_8
-                    } else {
-                        e
-                    });
+                    return Some(
+                        if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE {
+                            encoding_rs::UTF_8
+                        } else {
+                            e
+                        },
+                    );
                 }
             }
         }
@@ -69,7 +71,11 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
 pub fn decode(bytes: &[u8], content_type: Option<&str>, tld: Option<&str>) -> Decoded {
     let enc = Encoding::for_bom(bytes)
         .map(|(e, _)| e)
-        .or_else(|| content_type.and_then(charset_of).and_then(label_to_encoding))
+        .or_else(|| {
+            content_type
+                .and_then(charset_of)
+                .and_then(label_to_encoding)
+        })
         .or_else(|| meta_charset(bytes))
         .unwrap_or_else(|| {
             if std::str::from_utf8(bytes).is_ok() {
@@ -93,7 +99,8 @@ mod tests {
 
     #[test]
     fn euc_kr_by_meta_and_cp949_alias() {
-        let (bytes, _, _) = encoding_rs::EUC_KR.encode("<meta charset=\"euc-kr\"><p>배송비 3,000원</p>");
+        let (bytes, _, _) =
+            encoding_rs::EUC_KR.encode("<meta charset=\"euc-kr\"><p>배송비 3,000원</p>");
         let d = decode(&bytes, Some("text/html"), None);
         assert!(d.text.contains("배송비 3,000원"));
         assert_eq!(d.encoding, "EUC-KR");
@@ -104,14 +111,19 @@ mod tests {
 
     #[test]
     fn guesses_korean_without_declaration() {
-        let (bytes, _, _) = encoding_rs::EUC_KR.encode("<p>교환 및 반품 안내: 상품을 공급받으신 날로부터 7일 이내</p>");
+        let (bytes, _, _) = encoding_rs::EUC_KR
+            .encode("<p>교환 및 반품 안내: 상품을 공급받으신 날로부터 7일 이내</p>");
         let d = decode(&bytes, None, Some("kr"));
         assert!(d.text.contains("교환"), "{}", d.text);
     }
 
     #[test]
     fn bad_bytes_are_replaced_not_fatal() {
-        let d = decode(b"<p>ok \xff\xfe\x00 end</p>", Some("text/html; charset=utf-8"), None);
+        let d = decode(
+            b"<p>ok \xff\xfe\x00 end</p>",
+            Some("text/html; charset=utf-8"),
+            None,
+        );
         assert!(d.had_errors);
         assert!(d.text.contains("end"));
     }

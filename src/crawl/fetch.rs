@@ -65,7 +65,11 @@ impl ErrorKind {
     pub fn is_unreachable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Connect | ErrorKind::Dns | ErrorKind::Tls | ErrorKind::BlockedAddress | ErrorKind::Timeout
+            ErrorKind::Connect
+                | ErrorKind::Dns
+                | ErrorKind::Tls
+                | ErrorKind::BlockedAddress
+                | ErrorKind::Timeout
         )
     }
 }
@@ -128,15 +132,16 @@ impl Resolve for GuardedResolver {
         let allow = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let ok: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| allow || !is_blocked_ip(a.ip()))
                 .collect();
             if ok.is_empty() {
-                return Err(Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(
+                    Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             Ok(Box::new(ok.into_iter()) as Addrs)
         })
@@ -174,7 +179,9 @@ impl Http {
             .map_err(|e| crate::Error::Other(format!("cannot build HTTP client: {e}")))?;
         let limiter = if config.rate > 0.0 && config.rate.is_finite() {
             let quota = if config.rate >= 1.0 {
-                Quota::per_second(NonZeroU32::new(config.rate.round() as u32).unwrap_or(NonZeroU32::MIN))
+                Quota::per_second(
+                    NonZeroU32::new(config.rate.round() as u32).unwrap_or(NonZeroU32::MIN),
+                )
             } else {
                 Quota::with_period(Duration::from_secs_f64(1.0 / config.rate))
                     .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -196,15 +203,25 @@ impl Http {
     /// in private ranges (the resolver only sees host names).
     pub fn guard(&self, u: &Url) -> Result<(), FetchError> {
         if !matches!(u.scheme(), "http" | "https") {
-            return Err(FetchError::new(ErrorKind::BlockedAddress, format!("scheme '{}' is not crawled", u.scheme()), u));
+            return Err(FetchError::new(
+                ErrorKind::BlockedAddress,
+                format!("scheme '{}' is not crawled", u.scheme()),
+                u,
+            ));
         }
         if !u.username().is_empty() || u.password().is_some() {
-            return Err(FetchError::new(ErrorKind::BlockedAddress, "URLs with credentials are not crawled", u));
+            return Err(FetchError::new(
+                ErrorKind::BlockedAddress,
+                "URLs with credentials are not crawled",
+                u,
+            ));
         }
         let ip = match u.host() {
             Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
             Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") => {
+            Some(Host::Domain(d))
+                if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
+            {
                 Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
             }
             Some(Host::Domain(_)) => None,
@@ -215,7 +232,9 @@ impl Http {
             if !self.allow_private && is_blocked_ip(ip) && !self.allowed.contains(&(ip, port)) {
                 return Err(FetchError::new(
                     ErrorKind::BlockedAddress,
-                    format!("{ip} is a private or reserved address (use --allow-private to allow it)"),
+                    format!(
+                        "{ip} is a private or reserved address (use --allow-private to allow it)"
+                    ),
                     u,
                 ));
             }
@@ -225,7 +244,11 @@ impl Http {
 
     async fn polite(&self, u: &Url) {
         if let Some(l) = &self.limiter {
-            let key = format!("{}:{}", u.host_str().unwrap_or(""), u.port_or_known_default().unwrap_or(0));
+            let key = format!(
+                "{}:{}",
+                u.host_str().unwrap_or(""),
+                u.port_or_known_default().unwrap_or(0)
+            );
             l.until_key_ready(&key).await;
         }
     }
@@ -249,7 +272,11 @@ impl Http {
             if hops > 0 {
                 if let Some(s) = scope {
                     if !s.contains(&cur) {
-                        return Err(FetchError::new(ErrorKind::OutOfScope, format!("redirected off the site to {cur}"), &cur));
+                        return Err(FetchError::new(
+                            ErrorKind::OutOfScope,
+                            format!("redirected off the site to {cur}"),
+                            &cur,
+                        ));
                     }
                 }
             }
@@ -257,13 +284,21 @@ impl Http {
             let status = resp.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 if let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) {
-                    let next = cur
-                        .join(loc.trim())
-                        .map_err(|e| FetchError::new(ErrorKind::Other, format!("bad redirect Location '{loc}': {e}"), &cur))?;
+                    let next = cur.join(loc.trim()).map_err(|e| {
+                        FetchError::new(
+                            ErrorKind::Other,
+                            format!("bad redirect Location '{loc}': {e}"),
+                            &cur,
+                        )
+                    })?;
                     let mut next = next;
                     next.set_fragment(None);
                     if !seen.insert(next.to_string()) {
-                        return Err(FetchError::new(ErrorKind::RedirectLoop, format!("redirect loop back to {next}"), &cur));
+                        return Err(FetchError::new(
+                            ErrorKind::RedirectLoop,
+                            format!("redirect loop back to {next}"),
+                            &cur,
+                        ));
                     }
                     hops += 1;
                     if hops > MAX_REDIRECTS {
@@ -301,7 +336,10 @@ impl Http {
         let (buf, truncated) = read_capped(resp, &cur, cap).await?;
         let looks_html = declared_html.unwrap_or_else(|| sniff_html(&buf));
         let body = if want == Want::Text || looks_html {
-            let tld = cur.host_str().and_then(|h| h.rsplit('.').next()).map(str::to_string);
+            let tld = cur
+                .host_str()
+                .and_then(|h| h.rsplit('.').next())
+                .map(str::to_string);
             Some(decode(&buf, content_type.as_deref(), tld.as_deref()))
         } else {
             None
@@ -351,36 +389,45 @@ impl Http {
             }
         }
     }
-
 }
 
-async fn read_capped(mut resp: reqwest::Response, u: &Url, cap: usize) -> Result<(Vec<u8>, bool), FetchError> {
-        let mut buf: Vec<u8> = Vec::with_capacity(resp.content_length().unwrap_or(16 * 1024).min(1 << 20) as usize);
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = cap.saturating_sub(buf.len());
-                    if chunk.len() > room {
-                        buf.extend_from_slice(&chunk[..room]);
-                        return Ok((buf, true));
-                    }
-                    buf.extend_from_slice(&chunk);
+async fn read_capped(
+    mut resp: reqwest::Response,
+    u: &Url,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), FetchError> {
+    let mut buf: Vec<u8> =
+        Vec::with_capacity(resp.content_length().unwrap_or(16 * 1024).min(1 << 20) as usize);
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = cap.saturating_sub(buf.len());
+                if chunk.len() > room {
+                    buf.extend_from_slice(&chunk[..room]);
+                    return Ok((buf, true));
                 }
-                Ok(None) => return Ok((buf, false)),
-                Err(e) => {
-                    let mut err = classify(&e, u);
-                    if err.kind != ErrorKind::Timeout {
-                        err.kind = ErrorKind::Connect;
-                    }
-                    err.message = format!("{} (after {} bytes of body)", err.message, buf.len());
-                    return Err(err);
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok((buf, false)),
+            Err(e) => {
+                let mut err = classify(&e, u);
+                if err.kind != ErrorKind::Timeout {
+                    err.kind = ErrorKind::Connect;
                 }
+                err.message = format!("{} (after {} bytes of body)", err.message, buf.len());
+                return Err(err);
             }
         }
+    }
 }
 
 fn is_html_type(ct: &str) -> bool {
-    let m = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let m = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     m == "text/html" || m == "application/xhtml+xml" || m.is_empty()
 }
 
@@ -411,11 +458,19 @@ fn classify(e: &reqwest::Error, u: &Url) -> FetchError {
     let lower = text.to_ascii_lowercase();
     let kind = if e.is_timeout() || lower.contains("timed out") {
         ErrorKind::Timeout
-    } else if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+    } else if lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service not known")
+    {
         ErrorKind::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         ErrorKind::Tls
-    } else if e.is_connect() || e.is_request() || lower.contains("connection") || lower.contains("reset") {
+    } else if e.is_connect()
+        || e.is_request()
+        || lower.contains("connection")
+        || lower.contains("reset")
+    {
         ErrorKind::Connect
     } else {
         ErrorKind::Other

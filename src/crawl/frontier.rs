@@ -207,7 +207,9 @@ mod tests {
         f.push(e("http://s/b", 50)).unwrap();
         f.push(e("http://s/c", 0)).unwrap();
         assert_eq!(f.push(e("http://s/a", 9)), Err(Refused::Seen));
-        let order: Vec<String> = std::iter::from_fn(|| f.pop()).map(|e| e.url.path().to_string()).collect();
+        let order: Vec<String> = std::iter::from_fn(|| f.pop())
+            .map(|e| e.url.path().to_string())
+            .collect();
         assert_eq!(order, vec!["/b", "/a", "/c"]);
     }
 

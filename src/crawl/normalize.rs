@@ -135,7 +135,10 @@ mod tests {
             "http://shop.example/a?b=2&z=1"
         );
         assert_eq!(n("https://s.example/p?utm_medium=x"), "https://s.example/p");
-        assert_eq!(n("https://s.example/p;jsessionid=ABC"), "https://s.example/p");
+        assert_eq!(
+            n("https://s.example/p;jsessionid=ABC"),
+            "https://s.example/p"
+        );
     }
 
     #[test]

@@ -47,7 +47,9 @@ impl Robots {
         let mut in_agents = false;
         for line in text.lines().take(50_000) {
             let line = line.split('#').next().unwrap_or("").trim();
-            let Some((k, v)) = line.split_once(':') else { continue };
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
             let k = k.trim().to_ascii_lowercase();
             let v = v.trim();
             match k.as_str() {
@@ -80,15 +82,25 @@ impl Robots {
         }
         let mine: Vec<&Group> = groups
             .iter()
-            .filter(|g| g.agents.iter().any(|a| a != "*" && agent.contains(a.as_str())))
+            .filter(|g| {
+                g.agents
+                    .iter()
+                    .any(|a| a != "*" && agent.contains(a.as_str()))
+            })
             .collect();
         let chosen: Vec<&Group> = if mine.is_empty() {
-            groups.iter().filter(|g| g.agents.iter().any(|a| a == "*")).collect()
+            groups
+                .iter()
+                .filter(|g| g.agents.iter().any(|a| a == "*"))
+                .collect()
         } else {
             mine
         };
         Robots {
-            rules: chosen.iter().flat_map(|g| g.rules.iter().cloned()).collect(),
+            rules: chosen
+                .iter()
+                .flat_map(|g| g.rules.iter().cloned())
+                .collect(),
             disallow_all: false,
             sitemaps,
         }

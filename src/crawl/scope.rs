@@ -42,7 +42,8 @@ impl Scope {
     }
 
     pub fn contains(&self, u: &Url) -> bool {
-        matches!(u.scheme(), "http" | "https") && site_key(u).is_some_and(|k| self.keys.contains(&k))
+        matches!(u.scheme(), "http" | "https")
+            && site_key(u).is_some_and(|k| self.keys.contains(&k))
     }
 }
 

@@ -80,10 +80,21 @@ mod tests {
             10,
         );
         assert_eq!(p.pages, vec!["https://s.example/a?x=1&y=2", "/b"]);
-        let i = super::parse("<sitemapindex><sitemap><loc>https://s.example/s1.xml</loc></sitemap></sitemapindex>", 10);
+        let i = super::parse(
+            "<sitemapindex><sitemap><loc>https://s.example/s1.xml</loc></sitemap></sitemapindex>",
+            10,
+        );
         assert_eq!(i.sitemaps.len(), 1);
-        assert_eq!(super::parse(&"<url><loc>/x</loc></url>".repeat(100), 7).pages.len(), 7);
-        let c = super::parse("<!-- <loc>/comment</loc> --><urlset><url><loc>/real</loc></url></urlset>", 10);
+        assert_eq!(
+            super::parse(&"<url><loc>/x</loc></url>".repeat(100), 7)
+                .pages
+                .len(),
+            7
+        );
+        let c = super::parse(
+            "<!-- <loc>/comment</loc> --><urlset><url><loc>/real</loc></url></urlset>",
+            10,
+        );
         assert_eq!(c.pages, vec!["/real"]);
     }
 }

@@ -16,7 +16,7 @@ pub fn detect(text: &str) -> Option<&'static str> {
         }
     }
     let total = hangul + kana + han + thai + latin;
-    if total < 20 {
+    if total < 8 {
         return None;
     }
     if hangul * 5 > total {
@@ -38,11 +38,21 @@ pub fn detect(text: &str) -> Option<&'static str> {
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphabetic()).collect();
     let id = words
         .iter()
-        .filter(|w| matches!(**w, "dan" | "yang" | "untuk" | "dengan" | "kami" | "anda" | "dari" | "pengiriman"))
+        .filter(|w| {
+            matches!(
+                **w,
+                "dan" | "yang" | "untuk" | "dengan" | "kami" | "anda" | "dari" | "pengiriman"
+            )
+        })
         .count();
     let en = words
         .iter()
-        .filter(|w| matches!(**w, "the" | "and" | "you" | "your" | "with" | "for" | "our" | "shipping"))
+        .filter(|w| {
+            matches!(
+                **w,
+                "the" | "and" | "you" | "your" | "with" | "for" | "our" | "shipping"
+            )
+        })
         .count();
     if id > en {
         Some("id")
@@ -55,11 +65,31 @@ pub fn detect(text: &str) -> Option<&'static str> {
 mod tests {
     #[test]
     fn scripts_and_words() {
-        assert_eq!(super::detect("배송비는 3,000원이며 50,000원 이상 무료배송입니다"), Some("ko"));
-        assert_eq!(super::detect("送料は全国一律500円です。お届けは3〜5営業日です"), Some("ja"));
-        assert_eq!(super::detect("Chính sách đổi trả trong vòng 7 ngày kể từ ngày nhận hàng"), Some("vi"));
-        assert_eq!(super::detect("Kebijakan pengiriman untuk semua pesanan dan pengembalian dana dari kami"), Some("id"));
-        assert_eq!(super::detect("Free shipping on all orders over $50 and returns within 30 days"), Some("en"));
-        assert_eq!(super::detect("นโยบายการจัดส่งสินค้าและการคืนเงินภายใน 7 วัน"), Some("th"));
+        assert_eq!(
+            super::detect("배송비는 3,000원이며 50,000원 이상 무료배송입니다"),
+            Some("ko")
+        );
+        assert_eq!(
+            super::detect("送料は全国一律500円です。お届けは3〜5営業日です"),
+            Some("ja")
+        );
+        assert_eq!(
+            super::detect("Chính sách đổi trả trong vòng 7 ngày kể từ ngày nhận hàng"),
+            Some("vi")
+        );
+        assert_eq!(
+            super::detect(
+                "Kebijakan pengiriman untuk semua pesanan dan pengembalian dana dari kami"
+            ),
+            Some("id")
+        );
+        assert_eq!(
+            super::detect("Free shipping on all orders over $50 and returns within 30 days"),
+            Some("en")
+        );
+        assert_eq!(
+            super::detect("นโยบายการจัดส่งสินค้าและการคืนเงินภายใน 7 วัน"),
+            Some("th")
+        );
     }
 }

@@ -316,15 +316,13 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
                                 }
                             }
                         }
-                        "select" | "textarea" => {
-                            if form_open {
-                                if let Some(form) = forms.last_mut() {
-                                    form.inputs.push(Input {
-                                        kind: tag.to_string(),
-                                        name: el.attr("name").unwrap_or("").to_string(),
-                                        value: String::new(),
-                                    });
-                                }
+                        "select" | "textarea" if form_open => {
+                            if let Some(form) = forms.last_mut() {
+                                form.inputs.push(Input {
+                                    kind: tag.to_string(),
+                                    name: el.attr("name").unwrap_or("").to_string(),
+                                    value: String::new(),
+                                });
                             }
                         }
                         "form" => {
@@ -370,7 +368,8 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
                                 .or_else(|| el.attr("itemprop"));
                             if let (Some(k), Some(c)) = (key, el.attr("content")) {
                                 if f.meta.len() < 512 {
-                                    f.meta.push((k.trim().to_ascii_lowercase(), c.trim().into()));
+                                    f.meta
+                                        .push((k.trim().to_ascii_lowercase(), c.trim().into()));
                                 }
                             }
                         }
@@ -406,7 +405,8 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
                         let ty = el.attr("itemtype").unwrap_or("").to_string();
                         let idx = items.len();
                         items.push(structured::Builder::new(ty));
-                        if let (Some(prop), Some(&owner)) = (el.attr("itemprop"), scope_stack.last())
+                        if let (Some(prop), Some(&owner)) =
+                            (el.attr("itemprop"), scope_stack.last())
                         {
                             items[owner].child(prop, idx);
                         }
@@ -560,7 +560,8 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
             if snippet.is_empty() {
                 snippet = format!("<{}>", el.value().name());
             }
-            f.selector_hits.push((i, text::truncate_chars(&snippet, 200)));
+            f.selector_hits
+                .push((i, text::truncate_chars(&snippet, 200)));
         }
     }
     f

@@ -71,7 +71,11 @@ pub fn short_type(t: &str) -> String {
 fn types_of(v: &Value) -> Vec<String> {
     match v.get("@type") {
         Some(Value::String(s)) => s.split_whitespace().map(short_type).collect(),
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str()).map(short_type).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str())
+            .map(short_type)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -80,7 +84,11 @@ fn types_of(v: &Value) -> Vec<String> {
 /// Returns `None` when the block is not JSON (stray comments and CDATA are tolerated).
 pub fn parse_jsonld(raw: &str) -> Option<Vec<StructuredItem>> {
     let mut s = raw.trim();
-    for (open, close) in [("<!--", "-->"), ("<![CDATA[", "]]>"), ("//<![CDATA[", "//]]>")] {
+    for (open, close) in [
+        ("<!--", "-->"),
+        ("<![CDATA[", "]]>"),
+        ("//<![CDATA[", "//]]>"),
+    ] {
         if let Some(rest) = s.strip_prefix(open) {
             s = rest.trim_end().strip_suffix(close).unwrap_or(rest).trim();
         }
@@ -152,7 +160,8 @@ impl Builder {
     pub(super) fn push(&mut self, prop: &str, value: &str) {
         if self.props.len() < 64 {
             for p in prop.split_whitespace() {
-                self.props.push((p.to_string(), Prop::Text(value.trim().to_string())));
+                self.props
+                    .push((p.to_string(), Prop::Text(value.trim().to_string())));
             }
         }
     }
@@ -223,7 +232,12 @@ pub fn parse_price(s: &str) -> Option<f64> {
     }
     let dots = t.matches('.').count();
     let commas = t.matches(',').count();
-    let cleaned = if dots > 1 || (dots == 1 && commas == 0 && t.rsplit('.').next().map(|x| x.len()) == Some(3) && t.len() > 4) {
+    let cleaned = if dots > 1
+        || (dots == 1
+            && commas == 0
+            && t.rsplit('.').next().map(|x| x.len()) == Some(3)
+            && t.len() > 4)
+    {
         t.replace(['.', ','], "")
     } else if commas == 1 && dots == 0 && t.rsplit(',').next().map(|x| x.len()) != Some(3) {
         t.replace(',', ".")
@@ -242,7 +256,11 @@ fn str_of(v: Option<&&Value>) -> Option<String> {
 }
 
 fn product_from(item: &StructuredItem, source: &'static str) -> Option<ProductFact> {
-    if !item.types.iter().any(|t| t == "Product" || t == "ProductGroup") {
+    if !item
+        .types
+        .iter()
+        .any(|t| t == "Product" || t == "ProductGroup")
+    {
         return None;
     }
     let name = str_of(item.get_path("name").first())?;
@@ -288,7 +306,9 @@ pub(super) fn products(f: &PageFacts) -> Vec<ProductFact> {
             out.push(p);
         }
     }
-    let og_product = f.meta_values("og:type").any(|t| t.eq_ignore_ascii_case("product"));
+    let og_product = f
+        .meta_values("og:type")
+        .any(|t| t.eq_ignore_ascii_case("product"));
     let og_price = f
         .meta_values("product:price:amount")
         .chain(f.meta_values("og:price:amount"))
@@ -303,7 +323,10 @@ pub(super) fn products(f: &PageFacts) -> Vec<ProductFact> {
                     .chain(f.meta_values("og:price:currency"))
                     .next()
                     .map(str::to_string),
-                availability: f.meta_values("product:availability").next().map(str::to_string),
+                availability: f
+                    .meta_values("product:availability")
+                    .next()
+                    .map(str::to_string),
                 source: "opengraph",
             });
         }

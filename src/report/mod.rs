@@ -6,15 +6,22 @@ pub use model::{Report, Status};
 
 /// The report as pretty JSON (schema_version 1).
 pub fn to_json(r: &Report) -> String {
-    serde_json::to_string_pretty(r).unwrap_or_else(|e| format!("{{\"error\":\"cannot serialise report: {e}\"}}"))
+    serde_json::to_string_pretty(r)
+        .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialise report: {e}\"}}"))
 }
 
 /// Writes a file atomically: a temporary file beside it, then a rename, so a reader (or an
 /// interrupted batch) never sees half a report.
 pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> crate::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, contents).map_err(|e| crate::Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {

@@ -50,10 +50,16 @@ fn text_hit(text: &str, re: &regex::Regex, min: usize) -> Option<(String, String
     ))
 }
 
-fn list_hit<'a>(items: impl Iterator<Item = &'a str>, re: &regex::Regex) -> Option<(String, String)> {
+fn list_hit<'a>(
+    items: impl Iterator<Item = &'a str>,
+    re: &regex::Regex,
+) -> Option<(String, String)> {
     for s in items {
         if let Some(m) = re.find(s) {
-            return Some((snippet_around(s, m.start(), m.end(), SNIPPET), m.as_str().to_string()));
+            return Some((
+                snippet_around(s, m.start(), m.end(), SNIPPET),
+                m.as_str().to_string(),
+            ));
         }
     }
     None
@@ -117,7 +123,9 @@ impl RuleSet {
 
     fn match_without_facts(&self, i: usize, pq: &str, status: u16) -> Option<(String, String)> {
         match &self.rules[i].signal {
-            Signal::Url(re) => re.find(pq).map(|m| (pq.to_string(), m.as_str().to_string())),
+            Signal::Url(re) => re
+                .find(pq)
+                .map(|m| (pq.to_string(), m.as_str().to_string())),
             Signal::Status { min, max } => (status >= *min && status <= *max)
                 .then(|| (format!("HTTP {status} for {pq}"), status.to_string())),
             _ => None,
@@ -203,8 +211,8 @@ impl RuleSet {
                 for v in f.meta_values(name) {
                     match re {
                         Some(re) => {
-                            if let Some(m) = re.find(v) {
-                                return Some((truncate(&format!("{name} = {v}")), m.as_str().to_string()));
+                            if re.is_match(v) {
+                                return Some((truncate(&format!("{name} = {v}")), v.to_string()));
                             }
                         }
                         None if !v.is_empty() => {
@@ -270,10 +278,15 @@ impl RuleSet {
         let mut predicted = Vec::new();
         for r in &self.rules {
             let matched = match (&r.signal, r.owner) {
-                (Signal::Link { re, .. }, Owner::Class(_)) => !link.text.is_empty() && re.is_match(&link.text),
+                (Signal::Link { re, .. }, Owner::Class(_)) => {
+                    !link.text.is_empty() && re.is_match(&link.text)
+                }
                 (Signal::Url(re), Owner::Class(_)) => re.is_match(&href),
-                (Signal::Link { re, area }, Owner::Prereq(p)) if open.get(p).copied().unwrap_or(false) => {
-                    let m = area.is_none_or(|a| a == link.area) && (re.is_match(&link.text) || re.is_match(&href));
+                (Signal::Link { re, area }, Owner::Prereq(p))
+                    if open.get(p).copied().unwrap_or(false) =>
+                {
+                    let m = area.is_none_or(|a| a == link.area)
+                        && (re.is_match(&link.text) || re.is_match(&href));
                     if m {
                         best = best.max(r.weight);
                     }
@@ -289,7 +302,11 @@ impl RuleSet {
             if !predicted.contains(&c) {
                 predicted.push(c);
             }
-            if class.serves.iter().any(|&p| open.get(p).copied().unwrap_or(false)) {
+            if class
+                .serves
+                .iter()
+                .any(|&p| open.get(p).copied().unwrap_or(false))
+            {
                 best = best.max(class.priority);
             }
         }

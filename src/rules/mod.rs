@@ -142,22 +142,50 @@ pub enum ProductTest {
 #[derive(Debug, Clone)]
 pub enum Signal {
     Url(Regex),
-    Link { re: Regex, area: Option<Area> },
+    Link {
+        re: Regex,
+        area: Option<Area>,
+    },
     Title(Regex),
     Heading(Regex),
-    Text { re: Regex, min_count: usize, footer: bool },
+    Text {
+        re: Regex,
+        min_count: usize,
+        footer: bool,
+    },
     Button(Regex),
     ScriptSrc(Regex),
     Script(Regex),
-    JsonLd { types: Vec<String>, property: Option<String> },
-    Microdata { types: Vec<String>, property: Option<String> },
-    Meta { name: String, re: Option<Regex> },
-    Selector { index: usize, source: String },
+    JsonLd {
+        types: Vec<String>,
+        property: Option<String>,
+    },
+    Microdata {
+        types: Vec<String>,
+        property: Option<String>,
+    },
+    Meta {
+        name: String,
+        re: Option<Regex>,
+    },
+    Selector {
+        index: usize,
+        source: String,
+    },
     Input(Regex),
-    Status { min: u16, max: u16 },
-    Empty { max_chars: usize },
+    Status {
+        min: u16,
+        max: u16,
+    },
+    Empty {
+        max_chars: usize,
+    },
     Shell,
-    Products { test: ProductTest, re: Option<Regex>, min_count: usize },
+    Products {
+        test: ProductTest,
+        re: Option<Regex>,
+        min_count: usize,
+    },
 }
 
 impl Signal {
@@ -272,7 +300,13 @@ fn compile_regex(pattern: &str) -> std::result::Result<Regex, String> {
     regex::RegexBuilder::new(pattern)
         .size_limit(8 << 20)
         .build()
-        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").to_string())
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid regex")
+                .to_string()
+        })
 }
 
 fn keywords_regex(words: &[String]) -> std::result::Result<Regex, String> {
@@ -281,7 +315,9 @@ fn keywords_regex(words: &[String]) -> std::result::Result<Regex, String> {
         .filter(|w| !w.trim().is_empty())
         .map(|w| {
             // Spaces inside a keyword match any run of whitespace (or none, as Korean often omits them).
-            regex::escape(w.trim()).replace("\\ ", r"\s*").replace(' ', r"\s*")
+            regex::escape(w.trim())
+                .replace("\\ ", r"\s*")
+                .replace(' ', r"\s*")
         })
         .collect();
     if alts.is_empty() {
@@ -379,11 +415,22 @@ impl RuleSet {
                 let line = line_of(src, p.span().start);
                 let p = p.into_inner();
                 if prereq_idx.contains_key(&p.id) {
-                    ld.err(name, line, format!("prerequisite '{}' is declared twice", p.id));
+                    ld.err(
+                        name,
+                        line,
+                        format!("prerequisite '{}' is declared twice", p.id),
+                    );
                     continue;
                 }
                 if p.warn > p.pass {
-                    ld.err(name, line, format!("prerequisite '{}': warn ({}) is above pass ({})", p.id, p.warn, p.pass));
+                    ld.err(
+                        name,
+                        line,
+                        format!(
+                            "prerequisite '{}': warn ({}) is above pass ({})",
+                            p.id, p.warn, p.pass
+                        ),
+                    );
                 }
                 file_prereq.insert(name.clone(), p.id.clone());
                 prereq_idx.insert(p.id.clone(), prerequisites.len());
@@ -428,7 +475,14 @@ impl RuleSet {
             for s in serves {
                 match prereq_idx.get(&s) {
                     Some(&p) => classes[i].serves.push(p),
-                    None => ld.err(&name, line, format!("class '{}' serves unknown prerequisite '{s}'", classes[i].id)),
+                    None => ld.err(
+                        &name,
+                        line,
+                        format!(
+                            "class '{}' serves unknown prerequisite '{s}'",
+                            classes[i].id
+                        ),
+                    ),
                 }
             }
         }
@@ -451,7 +505,11 @@ impl RuleSet {
                 let line = line_of(&src, r.span().start);
                 let r = r.into_inner();
                 if let Some((pf, pl)) = seen_ids.get(&r.id) {
-                    ld.err(&name, line, format!("rule id '{}' is already used at {pf}:{pl}", r.id));
+                    ld.err(
+                        &name,
+                        line,
+                        format!("rule id '{}' is already used at {pf}:{pl}", r.id),
+                    );
                     continue;
                 }
                 seen_ids.insert(r.id.clone(), (name.clone(), line));
@@ -480,8 +538,13 @@ impl RuleSet {
                 .position(|p| *p == prerequisites[i].id)
                 .unwrap_or(PREREQUISITES.len() + i)
         });
-        let remap: HashMap<usize, usize> = order.iter().enumerate().map(|(new, &old)| (old, new)).collect();
-        let prerequisites: Vec<Prerequisite> = order.iter().map(|&i| prerequisites[i].clone()).collect();
+        let remap: HashMap<usize, usize> = order
+            .iter()
+            .enumerate()
+            .map(|(new, &old)| (old, new))
+            .collect();
+        let prerequisites: Vec<Prerequisite> =
+            order.iter().map(|&i| prerequisites[i].clone()).collect();
         for c in &mut classes {
             for s in &mut c.serves {
                 *s = remap[s];
@@ -495,7 +558,9 @@ impl RuleSet {
         let price_rules = rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.tags.iter().any(|t| t == "price") && matches!(r.signal, Signal::Text { .. }))
+            .filter(|(_, r)| {
+                r.tags.iter().any(|t| t == "price") && matches!(r.signal, Signal::Text { .. })
+            })
             .map(|(i, _)| i)
             .collect();
         Ok(RuleSet {
@@ -552,7 +617,10 @@ fn compile_rule(
         e(ld, "id must be non-empty and without spaces".into());
     }
     if r.description.trim().is_empty() {
-        e(ld, "description is empty; reviewers read it in reports".into());
+        e(
+            ld,
+            "description is empty; reviewers read it in reports".into(),
+        );
     }
     let owner = match (&r.class, &r.prerequisite) {
         (Some(_), Some(_)) => {
@@ -597,7 +665,10 @@ fn compile_rule(
         Some("warn") => Some(Effect::Warn),
         Some("inconclusive") => Some(Effect::Inconclusive),
         Some(o) => {
-            e(ld, format!("unknown effect '{o}' (veto, warn or inconclusive)"));
+            e(
+                ld,
+                format!("unknown effect '{o}' (veto, warn or inconclusive)"),
+            );
             None
         }
     };
@@ -618,11 +689,22 @@ fn compile_rule(
                 }
             },
             (Some(_), false) => {
-                ld.err(file, line, format!("rule '{}': give pattern or keywords, not both", r.id));
+                ld.err(
+                    file,
+                    line,
+                    format!("rule '{}': give pattern or keywords, not both", r.id),
+                );
                 None
             }
             (None, true) => {
-                ld.err(file, line, format!("rule '{}': kind '{}' needs pattern or keywords", r.id, r.kind));
+                ld.err(
+                    file,
+                    line,
+                    format!(
+                        "rule '{}': kind '{}' needs pattern or keywords",
+                        r.id, r.kind
+                    ),
+                );
                 None
             }
         }
@@ -662,12 +744,21 @@ fn compile_rule(
         "jsonld" | "microdata" => {
             let t = types();
             if t.is_empty() {
-                e(ld, format!("kind '{}' needs type = [\"Product\", …]", r.kind));
+                e(
+                    ld,
+                    format!("kind '{}' needs type = [\"Product\", …]", r.kind),
+                );
                 None
             } else if r.kind == "jsonld" {
-                Some(Signal::JsonLd { types: t, property: r.property.clone() })
+                Some(Signal::JsonLd {
+                    types: t,
+                    property: r.property.clone(),
+                })
             } else {
-                Some(Signal::Microdata { types: t, property: r.property.clone() })
+                Some(Signal::Microdata {
+                    types: t,
+                    property: r.property.clone(),
+                })
             }
         }
         "meta" => match &r.name {
@@ -677,7 +768,10 @@ fn compile_rule(
                 } else {
                     None
                 };
-                Some(Signal::Meta { name: n.to_ascii_lowercase(), re })
+                Some(Signal::Meta {
+                    name: n.to_ascii_lowercase(),
+                    re,
+                })
             }
             None => {
                 e(ld, "kind 'meta' needs name (e.g. \"og:type\")".into());
@@ -688,7 +782,10 @@ fn compile_rule(
             Some(s) => match Selector::parse(s) {
                 Ok(sel) => {
                     selectors.push(sel);
-                    Some(Signal::Selector { index: selectors.len() - 1, source: s.clone() })
+                    Some(Signal::Selector {
+                        index: selectors.len() - 1,
+                        source: s.clone(),
+                    })
                 }
                 Err(err) => {
                     e(ld, format!("bad CSS selector '{s}': {err}"));
@@ -703,7 +800,10 @@ fn compile_rule(
         "status" => match r.status.as_deref().map(|s| (s, parse_status_range(s))) {
             Some((_, Some((min, max)))) => Some(Signal::Status { min, max }),
             Some((s, None)) => {
-                e(ld, format!("bad status '{s}' (e.g. \"2xx\", \"404\", \"400-599\")"));
+                e(
+                    ld,
+                    format!("bad status '{s}' (e.g. \"2xx\", \"404\", \"400-599\")"),
+                );
                 None
             }
             None => {
@@ -711,7 +811,9 @@ fn compile_rule(
                 None
             }
         },
-        "empty" => Some(Signal::Empty { max_chars: r.max_chars.unwrap_or(80) }),
+        "empty" => Some(Signal::Empty {
+            max_chars: r.max_chars.unwrap_or(80),
+        }),
         "shell" => Some(Signal::Shell),
         "products" => {
             let test = match r.test.as_deref() {
@@ -726,19 +828,41 @@ fn compile_rule(
                     None
                 }
             };
-            let needs_re = matches!(test, Some(ProductTest::AllNamesMatch | ProductTest::AnyNameMatch));
+            let needs_re = matches!(
+                test,
+                Some(ProductTest::AllNamesMatch | ProductTest::AnyNameMatch)
+            );
             let re = if needs_re { pattern_re(ld) } else { None };
-            test.map(|test| Signal::Products { test, re, min_count: r.min_count.unwrap_or(1) })
+            test.map(|test| Signal::Products {
+                test,
+                re,
+                min_count: r.min_count.unwrap_or(1),
+            })
         }
         other => {
-            e(ld, format!("unknown kind '{other}' (one of: {})", KINDS.join(", ")));
+            e(
+                ld,
+                format!("unknown kind '{other}' (one of: {})", KINDS.join(", ")),
+            );
             None
         }
     };
     if matches!(owner, Some(Owner::Class(_)))
         && !matches!(
             signal,
-            Some(Signal::Url(_) | Signal::Link { .. } | Signal::Title(_) | Signal::Heading(_) | Signal::JsonLd { .. } | Signal::Microdata { .. } | Signal::Meta { .. } | Signal::Selector { .. } | Signal::Text { .. } | Signal::Script(_) | Signal::ScriptSrc(_))
+            Some(
+                Signal::Url(_)
+                    | Signal::Link { .. }
+                    | Signal::Title(_)
+                    | Signal::Heading(_)
+                    | Signal::JsonLd { .. }
+                    | Signal::Microdata { .. }
+                    | Signal::Meta { .. }
+                    | Signal::Selector { .. }
+                    | Signal::Text { .. }
+                    | Signal::Script(_)
+                    | Signal::ScriptSrc(_)
+            )
         )
     {
         e(ld, "class rules may use url, link, title, heading, text, script, script_src, jsonld, microdata, meta or selector".into());

@@ -1,0 +1,107 @@
+use super::*;
+
+fn facts(html: &str) -> PageFacts {
+    let base = Url::parse("https://shop.example/products/a").unwrap();
+    extract(&base, html, &[])
+}
+
+#[test]
+fn title_headings_text_and_areas() {
+    let f = facts(
+        r#"<html lang="ko"><head><title> 상품 </title><style>.x{}</style><script>var a=1;</script></head>
+        <body><nav><a href="/cart">장바구니</a></nav><h1>모달 <b>이불</b></h1><p>판매가 79,000원</p>
+        <div id="footer"><a href="/shopinfo/guide.html">이용안내</a> 사업자등록번호 123-45-67890</div></body></html>"#,
+    );
+    assert_eq!(f.lang.as_deref(), Some("ko"));
+    assert_eq!(f.title, "상품");
+    assert_eq!(f.headings, vec!["모달 이불"]);
+    assert!(f.text.contains("판매가 79,000원"));
+    assert!(!f.text.contains("var a"), "script text is not visible text");
+    assert!(f.inline_script.contains("var a=1"));
+    assert!(f.footer_text.contains("사업자등록번호"));
+    let cart = f.links.iter().find(|l| l.url.path() == "/cart").unwrap();
+    assert_eq!((cart.text.as_str(), cart.area), ("장바구니", Area::Nav));
+    let guide = f
+        .links
+        .iter()
+        .find(|l| l.url.path() == "/shopinfo/guide.html")
+        .unwrap();
+    assert_eq!(guide.area, Area::Footer);
+}
+
+#[test]
+fn links_skip_other_schemes_and_keep_alt_text() {
+    let f = facts(
+        r#"<a href="javascript:alert(1)">x</a><a href="mailto:a@b.c">m</a><a href="data:text/html,hi">d</a>
+        <a href="../refund#top"><img alt="Refund policy"></a>"#,
+    );
+    assert_eq!(f.links.len(), 1);
+    assert_eq!(f.links[0].url.as_str(), "https://shop.example/refund");
+    assert_eq!(f.links[0].text, "Refund policy");
+}
+
+#[test]
+fn jsonld_graph_microdata_and_og_products() {
+    let f = facts(
+        r#"<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"Product","name":"Tea","offers":{"@type":"Offer","price":"12.50","priceCurrency":"USD"}}]}</script>
+        <script type="application/ld+json">{not json</script>
+        <div itemscope itemtype="https://schema.org/Product"><span itemprop="name">Mug</span>
+          <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="24.00"></div></div>
+        <meta property="og:type" content="product"><meta property="og:title" content="Pot"><meta property="product:price:amount" content="30">"#,
+    );
+    assert_eq!(f.jsonld_errors, 1);
+    let names: Vec<&str> = f.products.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["Tea", "Mug", "Pot"]);
+    assert_eq!(f.products[0].price, Some(12.5));
+    assert_eq!(f.products[1].price, Some(24.0));
+    assert_eq!(f.products[2].source, "opengraph");
+}
+
+#[test]
+fn forms_buttons_scripts() {
+    let f = facts(
+        r#"<form action="/order" method="POST"><input type="radio" name="pay" value="card"><label>신용카드</label>
+        <input type="password" name="pw"><button type="submit">결제하기</button></form>
+        <script src="https://cdn.iamport.kr/v1/iamport.js"></script>"#,
+    );
+    assert_eq!(f.forms.len(), 1);
+    assert_eq!(f.forms[0].method, "post");
+    assert!(f.forms[0].inputs.iter().any(|i| i.kind == "password"));
+    assert_eq!(f.buttons, vec!["결제하기"]);
+    assert_eq!(f.scripts, vec!["https://cdn.iamport.kr/v1/iamport.js"]);
+}
+
+#[test]
+fn hostile_markup_is_survived() {
+    let deep = "<div>".repeat(3_000) + "deep text" + &"</div>".repeat(3_000);
+    let f = facts(&deep);
+    assert!(f.text.contains("deep text"));
+    let many: String = (0..20_000)
+        .map(|i| format!("<a href=\"/p{i}\">p</a>"))
+        .collect();
+    let f = facts(&many);
+    assert_eq!(f.links.len(), MAX_LINKS);
+    assert!(f.links_truncated);
+    let f = facts("<p>nul\u{0} and \u{FFFD} bytes</p></title></p><<<>>>");
+    assert_eq!(f.replacement_chars, 1);
+}
+
+#[test]
+fn snippets_are_bounded_and_centred() {
+    let text = format!("{} 배송비 3,000원 {}", "가".repeat(500), "나".repeat(500));
+    let start = text.find("배송비").unwrap();
+    let s = snippet_around(&text, start, start + "배송비 3,000원".len(), 200);
+    assert!(s.chars().count() <= 200);
+    assert!(s.contains("배송비 3,000원"));
+    assert!(s.starts_with('가') && s.ends_with('나'));
+}
+
+#[test]
+fn prices_parse_in_local_formats() {
+    assert_eq!(parse_price("29,000원"), Some(29000.0));
+    assert_eq!(parse_price("Rp 125.000"), Some(125000.0));
+    assert_eq!(parse_price("350.000₫"), Some(350000.0));
+    assert_eq!(parse_price("$1,299.00"), Some(1299.0));
+    assert_eq!(parse_price("€19,90"), Some(19.9));
+    assert_eq!(parse_price("NT$1,280"), Some(1280.0));
+}
