@@ -19,6 +19,7 @@ pub mod audit;
 pub mod check;
 pub mod config;
 pub mod crawl;
+pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod fixtures;

@@ -4,6 +4,7 @@
 //! 2 usage, rule-file or input error; 3 target unreachable.
 
 mod check;
+mod diff;
 mod rules_cmd;
 
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ struct Cli {
 enum Cmd {
     /// Crawl one site (URL, or a local folder served on 127.0.0.1) and write a scored report.
     Check(check::CheckArgs),
+    /// Compare two reports of one site: status and score changes, evidence gained and lost, pages gone.
+    Diff(diff::DiffArgs),
     /// Validate, list or test rule files.
     Rules {
         #[command(subcommand)]
@@ -174,6 +177,7 @@ pub fn main() -> ExitCode {
         match cli.cmd {
             Cmd::Check(a) => check::run(a).await,
             Cmd::Rules { cmd } => rules_cmd::run(cmd).await,
+            Cmd::Diff(a) => diff::run(a),
         }
     });
     ExitCode::from(code)
