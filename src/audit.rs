@@ -569,7 +569,7 @@ pub async fn audit_url(
         }
 
         // Re-score: stop when all four pass; re-rank the queue when the open checks change.
-        let checks = score::score(&evidence, &Access::default(), Lang::En);
+        let checks = score::score(&evidence, &Access::default(), Lang::En, &[]);
         let mut now_open: Vec<bool> = checks.iter().map(|c| c.status != Status::Pass).collect();
         if let Some(p) = products_check {
             let distinct = evidence.distinct_products().len();
@@ -621,7 +621,7 @@ pub async fn audit_url(
             Some("no page could be read".into())
         },
     };
-    let checks = score::score(&evidence, &access, config.lang);
+    let checks = score::score(&evidence, &access, config.lang, &config.expect);
     let verdict = score::verdict(&checks);
     Ok(Report {
         schema_version: m::SCHEMA_VERSION,

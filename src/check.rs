@@ -40,6 +40,8 @@ pub struct Evidence<'r> {
     pub found: Vec<Vec<Found>>,
     pub products: Vec<SiteProduct>,
     pub mismatches: Vec<Mismatch>,
+    /// Distinct footer texts (and the home page's text), where business information lives.
+    pub business_texts: Vec<(String, String)>,
 }
 
 impl<'r> Evidence<'r> {
@@ -49,6 +51,7 @@ impl<'r> Evidence<'r> {
             found: vec![Vec::new(); rules.rules.len()],
             products: Vec::new(),
             mismatches: Vec::new(),
+            business_texts: Vec::new(),
         }
     }
 
@@ -70,6 +73,18 @@ impl<'r> Evidence<'r> {
             }
         }
         let Some(f) = facts else { return };
+        let home = self
+            .rules
+            .class_index("home")
+            .is_some_and(|c| eval.classes.contains(&c));
+        for t in [&f.footer_text, if home { &f.text } else { &f.footer_text }] {
+            if !t.is_empty()
+                && self.business_texts.len() < 8
+                && !self.business_texts.iter().any(|(_, x)| x == t)
+            {
+                self.business_texts.push((url.to_string(), t.clone()));
+            }
+        }
         let is_product_page = self
             .rules
             .class_index("product")

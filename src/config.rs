@@ -44,6 +44,8 @@ pub struct Config {
     pub max_per_pattern: u32,
     /// Report language.
     pub lang: Lang,
+    /// Application values to find in the site's business information (`--expect KEY=VALUE`).
+    pub expect: Vec<(String, String)>,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             probe: true,
             max_per_pattern: 25,
             lang: Lang::En,
+            expect: Vec::new(),
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod config;
 pub mod crawl;
 pub mod diff;
 pub mod error;
+pub mod expect;
 pub mod extract;
 pub mod fixtures;
 pub mod report;

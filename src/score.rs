@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use crate::check::Evidence;
 use crate::config::Lang;
+use crate::expect::{self, Outcome};
 use crate::report::model::{Check, Evidence as EvidenceOut, Missing, Status, Verdict};
 use crate::rules::{Effect, Owner, Signal};
 
@@ -16,8 +17,14 @@ pub struct Access {
     pub blocked: Option<String>,
 }
 
-/// Scores every prerequisite and advisory check.
-pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
+/// Scores every prerequisite and advisory check. `expect` holds application values for the
+/// cross-check in `business_info` (empty while crawling).
+pub fn score(
+    ev: &Evidence<'_>,
+    access: &Access,
+    lang: Lang,
+    expect: &[(String, String)],
+) -> Vec<Check> {
     let rules = ev.rules;
     let mut checks = Vec::new();
     for (p, pre) in rules.prerequisites.iter().enumerate() {
@@ -163,7 +170,7 @@ pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
         if !providers.is_empty() {
             facts.insert("payment_providers".into(), providers.into());
         }
-        checks.push(Check {
+        let mut check = Check {
             id: pre.id.clone(),
             title: pre.title.get(lang).to_string(),
             advisory: pre.advisory,
@@ -174,9 +181,83 @@ pub fn score(ev: &Evidence<'_>, access: &Access, lang: Lang) -> Vec<Check> {
             missing,
             advice,
             facts,
-        });
+        };
+        if pre.id == "business_info" && !expect.is_empty() {
+            apply_application(
+                &mut check,
+                &expect::cross_check(expect, &ev.business_texts),
+                lang,
+            );
+        }
+        checks.push(check);
     }
     checks
+}
+
+/// Adds the application cross-check to `business_info`: one evidence item per expected value;
+/// a mismatch or absence caps the check at `warn` and says what the site shows instead.
+fn apply_application(check: &mut Check, findings: &[expect::Finding], lang: Lang) {
+    let mut bad = Vec::new();
+    let mut summary = serde_json::Map::new();
+    for f in findings {
+        let (snippet, effect) = match f.outcome {
+            Outcome::Match => (
+                format!("application: {} — found on the site", f.expected),
+                None,
+            ),
+            Outcome::Mismatch => (
+                format!(
+                    "application: {} — the site shows: {}",
+                    f.expected,
+                    f.shown.as_deref().unwrap_or("")
+                ),
+                Some("warn".to_string()),
+            ),
+            Outcome::Missing => (
+                format!("application: {} — not found on the site", f.expected),
+                Some("warn".to_string()),
+            ),
+        };
+        if f.outcome != Outcome::Match {
+            bad.push(f.key.clone());
+        }
+        summary.insert(
+            f.key.clone(),
+            serde_json::to_value(&f.outcome).unwrap_or_default(),
+        );
+        check.evidence.insert(
+            0,
+            EvidenceOut {
+                rule: format!("expect.{}", f.key),
+                description: format!(
+                    "Application value '{}' compared with the site's business information",
+                    f.key
+                ),
+                url: f.url.clone().unwrap_or_default(),
+                kind: "expect".into(),
+                snippet: crate::extract::truncate_chars(&snippet, 199),
+                matched: f.shown.clone().unwrap_or_else(|| f.expected.clone()),
+                weight: 0,
+                effect,
+            },
+        );
+    }
+    check
+        .facts
+        .insert("application".into(), serde_json::Value::Object(summary));
+    if !bad.is_empty() {
+        if check.status == Status::Pass {
+            check.status = Status::Warn;
+        }
+        check.reason = Some(format!(
+            "does not match the application: {}",
+            bad.join(", ")
+        ));
+        check.advice = Some(match lang {
+            Lang::Ko => format!("사이트의 사업자 정보가 신청서와 다릅니다({}). 사이트 하단 정보를 신청서와 일치시켜 주세요.", bad.join(", ")),
+            Lang::En => format!("The business information on the site does not match the application ({}): make the footer match the application.", bad.join(", ")),
+        });
+    }
 }
 
 /// The overall verdict: ready only when every non-advisory check passes.
