@@ -142,6 +142,9 @@ impl RuleSet {
     ) -> Option<(String, String)> {
         match &self.rules[i].signal {
             Signal::Url(_) | Signal::Status { .. } => self.match_without_facts(i, pq, status),
+            Signal::PageUrl(re) => re
+                .find(url.as_str())
+                .map(|m| (truncate(url.as_str()), m.as_str().to_string())),
             Signal::Link { re, area } => {
                 for l in &f.links {
                     if area.is_some_and(|a| a != l.area) {
@@ -247,10 +250,7 @@ impl RuleSet {
                     String::new(),
                 )
             }),
-            Signal::Products { .. } => {
-                let _ = url;
-                None
-            }
+            Signal::Products { .. } => None,
         }
     }
 

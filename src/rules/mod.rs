@@ -37,6 +37,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../rules/business_info.toml"),
     ),
     ("access.toml", include_str!("../../rules/access.toml")),
+    ("not_ready.toml", include_str!("../../rules/not_ready.toml")),
 ];
 
 /// The four prerequisites, in report order.
@@ -142,6 +143,8 @@ pub enum ProductTest {
 #[derive(Debug, Clone)]
 pub enum Signal {
     Url(Regex),
+    /// The full URL, scheme and host included (e.g. pages served over plain http).
+    PageUrl(Regex),
     Link {
         re: Regex,
         area: Option<Area>,
@@ -193,6 +196,7 @@ impl Signal {
     pub fn kind(&self) -> &'static str {
         match self {
             Signal::Url(_) => "url",
+            Signal::PageUrl(_) => "page_url",
             Signal::Link { .. } => "link",
             Signal::Title(_) => "title",
             Signal::Heading(_) => "heading",
@@ -256,6 +260,7 @@ pub struct RuleSet {
 
 const KINDS: &[&str] = &[
     "url",
+    "page_url",
     "link",
     "title",
     "heading",
@@ -729,6 +734,7 @@ fn compile_rule(
     };
     let signal = match r.kind.as_str() {
         "url" => pattern_re(ld).map(Signal::Url),
+        "page_url" => pattern_re(ld).map(Signal::PageUrl),
         "link" => pattern_re(ld).map(|re| Signal::Link { re, area }),
         "title" => pattern_re(ld).map(Signal::Title),
         "heading" => pattern_re(ld).map(Signal::Heading),
