@@ -308,6 +308,8 @@ pub async fn audit_url(
     let mut home_print: Option<HashSet<u64>> = None;
     let mut soft404_print: Option<HashSet<u64>> = None;
     let concurrency = config.concurrency.max(1);
+    // Per check, pages that could have given evidence but could not be read (robots, timeouts).
+    let mut unreached: Vec<Vec<String>> = vec![Vec::new(); rules.prerequisites.len()];
     // Products are settled only once a few products were read (or none are left to read): the
     // placeholder, zero-price and price-mismatch guards need product pages, not just a grid.
     let product_class = rules.class_index("product");
@@ -334,6 +336,9 @@ pub async fn audit_url(
             if !robots.allowed(&pq) {
                 if is_product(&entry) {
                     pending_products = pending_products.saturating_sub(1);
+                }
+                if entry.source != Source::Probe {
+                    note_unreached(&rules, &entry, &mut unreached, "robots.txt disallows");
                 }
                 push_err(
                     &mut errors,
@@ -417,6 +422,11 @@ pub async fn audit_url(
                         url: entry.url.to_string(),
                         reason: e.message,
                     });
+                }
+                if matches!(e.kind, ErrorKind::Timeout | ErrorKind::Connect)
+                    && entry.source != Source::Probe
+                {
+                    note_unreached(&rules, &entry, &mut unreached, "did not answer:");
                 }
                 if entry.source != Source::Probe || e.kind != ErrorKind::OutOfScope {
                     push_err(&mut errors, entry.url.as_str(), e.kind.as_str(), e.message);
@@ -605,6 +615,7 @@ pub async fn audit_url(
     }
 
     let access = Access {
+        unreached,
         blocked: if pages_ok > 0 {
             None
         } else if robots_state == "error" || errors.iter().any(|e| e.kind == "robots") {
@@ -666,6 +677,20 @@ pub async fn audit_url(
             },
         },
     })
+}
+
+/// Remembers that a page predicted to serve some checks could not be read, so those checks end
+/// `inconclusive` rather than `fail` when nothing else decided them.
+fn note_unreached(rules: &RuleSet, entry: &Entry, unreached: &mut [Vec<String>], why: &str) {
+    for &c in &entry.predicted {
+        for &p in &rules.classes[c].serves {
+            if let Some(v) = unreached.get_mut(p) {
+                if v.len() < 3 {
+                    v.push(format!("{why} {}", entry.url));
+                }
+            }
+        }
+    }
 }
 
 /// Links to files that are never HTML are not fetched at all.

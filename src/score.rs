@@ -15,6 +15,9 @@ pub struct Access {
     /// Set when no page could be read, every page was blocked, or the crawl was cut short
     /// before it reached the pages needed.
     pub blocked: Option<String>,
+    /// Per check (by index): pages that should have given evidence but could not be read
+    /// (disallowed by robots.txt, timed out).
+    pub unreached: Vec<Vec<String>>,
 }
 
 /// Scores every prerequisite and advisory check. `expect` holds application values for the
@@ -88,6 +91,12 @@ pub fn score(
                 status = Status::Inconclusive;
             } else if let Some(why) = &access.blocked {
                 reason = Some(format!("evidence could not be gathered: {why}"));
+                status = Status::Inconclusive;
+            } else if let Some(why) = access.unreached.get(p).filter(|v| !v.is_empty()) {
+                reason = Some(format!(
+                    "evidence could not be gathered: {}",
+                    why.join("; ")
+                ));
                 status = Status::Inconclusive;
             }
         }
