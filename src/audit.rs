@@ -19,6 +19,7 @@ use crate::crawl::{
 };
 use crate::error::{Error, Result};
 use crate::extract::{self, Area, PageFacts};
+use crate::render::{Rendered, Renderer};
 use crate::report::model::{self as m, Report, Status};
 use crate::rules::{PageEval, PageInput, RuleSet, PREREQUISITES};
 use crate::score::{self, Access};
@@ -127,6 +128,8 @@ struct Done {
     result: std::result::Result<Fetched, FetchError>,
     facts: Option<PageFacts>,
     eval: PageEval,
+    /// Set when the page was (or should have been) rendered in headless Chromium.
+    rendered: Option<Rendered>,
 }
 
 async fn fetch_page(
@@ -135,6 +138,7 @@ async fn fetch_page(
     scope: Scope,
     entry: Entry,
     cap: usize,
+    renderer: Option<Arc<Renderer>>,
 ) -> Done {
     let result = http
         .fetch(
@@ -163,11 +167,34 @@ async fn fetch_page(
         });
         facts = pf;
     }
+    // JavaScript-built pages: the rendered DOM replaces the static shell.
+    let mut rendered = None;
+    if let (Ok(f), Some(r)) = (&result, &renderer) {
+        let is_seed = entry.source == Source::Seed;
+        rendered = r
+            .page(
+                &http,
+                &rules,
+                f,
+                &scope,
+                is_seed,
+                &entry.predicted,
+                facts.as_ref(),
+            )
+            .await;
+        if let Some(out) = rendered.as_mut() {
+            if let (Some(rf), Some(re)) = (out.facts.take(), out.eval.take()) {
+                facts = Some(rf);
+                eval = re;
+            }
+        }
+    }
     Done {
         entry,
         result,
         facts,
         eval,
+        rendered,
     }
 }
 
@@ -204,6 +231,8 @@ pub async fn audit_url(
     let t0 = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let deadline = tokio::time::Instant::now() + config.max_time;
+    let renderer = Renderer::new(config, deadline)?;
+    let mut screenshots = std::collections::BTreeMap::new();
     let rules = Arc::new(rules.clone());
     let mut scope = Scope::new(&start);
     let mut frontier = Frontier::new(100_000, config.max_per_pattern);
@@ -358,6 +387,7 @@ pub async fn audit_url(
                 scope.clone(),
                 entry,
                 config.max_body,
+                renderer.clone(),
             ));
         }
         if inflight.is_empty() {
@@ -386,6 +416,7 @@ pub async fn audit_url(
             result,
             facts,
             eval,
+            rendered,
         } = done;
         if is_product(&entry) {
             // Counted down when read, not when sent: an in-flight product page is still pending.
@@ -410,6 +441,10 @@ pub async fn audit_url(
             title: None,
             catch_all: None,
             error: None,
+            rendered: false,
+            render_ms: None,
+            blocked_requests: Vec::new(),
+            checkout_probe: None,
         };
         match result {
             Err(e) => {
@@ -439,6 +474,12 @@ pub async fn audit_url(
                 record.bytes = f.bytes;
                 record.elapsed_ms = f.elapsed.as_millis() as u64;
                 frontier.mark_seen(&f.final_url);
+                if let Some(out) = &rendered {
+                    if let Some(msg) = &out.fatal {
+                        return Err(Error::Other(msg.clone()));
+                    }
+                    out.note(&mut record, &mut errors, &mut screenshots);
+                }
                 if f.truncated {
                     push_err(
                         &mut errors,
@@ -554,7 +595,9 @@ pub async fn audit_url(
             .await;
             sitemap_urls = added;
             pending_products += products;
-            if let Some(p) = soft404_fingerprint(http, &base, &scope, config, deadline).await {
+            if let Some(p) =
+                soft404_fingerprint(http, &base, &scope, config, deadline, renderer.as_ref()).await
+            {
                 soft404_print = Some(p);
             }
             if config.probe {
@@ -614,6 +657,10 @@ pub async fn audit_url(
         }
     }
 
+    inflight.shutdown().await;
+    if let Some(r) = renderer {
+        r.shutdown().await;
+    }
     let access = Access {
         unreached,
         blocked: if pages_ok > 0 {
@@ -675,7 +722,9 @@ pub async fn audit_url(
                 Lang::En => "en".into(),
                 Lang::Ko => "ko".into(),
             },
+            render: config.render.as_str().into(),
         },
+        screenshots,
     })
 }
 
@@ -861,6 +910,7 @@ async fn soft404_fingerprint(
     scope: &Scope,
     config: &Config,
     deadline: tokio::time::Instant,
+    renderer: Option<&Arc<Renderer>>,
 ) -> Option<HashSet<u64>> {
     let nonce = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -880,7 +930,13 @@ async fn soft404_fingerprint(
     if !(200..300).contains(&f.status) {
         return None;
     }
-    let body = f.body?;
+    let body = f.body.as_ref()?;
     let facts = extract::extract(&f.final_url, &body.text, &[]);
+    // A JavaScript-built site shows its not-found page only once rendered.
+    if let Some(r) = renderer {
+        if let Some(text) = r.text(http, &f, scope, &facts).await {
+            return Some(shingles(&text));
+        }
+    }
     Some(shingles(&facts.text))
 }

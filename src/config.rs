@@ -1,5 +1,6 @@
 //! Run settings shared by `check`, `batch` and the library API; the CLI fills them from flags.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Language of the labels and advice written into reports.
@@ -9,6 +10,30 @@ pub enum Lang {
     #[default]
     En,
     Ko,
+}
+
+/// When pages are rendered in headless Chromium before extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderMode {
+    /// Static HTML only: JavaScript-built shops end `inconclusive`.
+    Never,
+    /// Render only pages whose static HTML is a script shell (empty app root, SPA bundle).
+    #[default]
+    Auto,
+    /// Render every HTML page (and probe every order page).
+    Always,
+}
+
+impl RenderMode {
+    /// The name used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenderMode::Never => "never",
+            RenderMode::Auto => "auto",
+            RenderMode::Always => "always",
+        }
+    }
 }
 
 /// Budgets and politeness for one site. Defaults are the documented CLI defaults.
@@ -46,6 +71,12 @@ pub struct Config {
     pub lang: Lang,
     /// Application values to find in the site's business information (`--expect KEY=VALUE`).
     pub expect: Vec<(String, String)>,
+    /// Rendering in headless Chromium: JavaScript-built shops show their content only then.
+    pub render: RenderMode,
+    /// Chromium binary; `None` = `$CHROME`, else `/usr/bin/chromium`.
+    pub chromium: Option<PathBuf>,
+    /// Keep a small screenshot of every rendered page that gave evidence.
+    pub screenshots: bool,
 }
 
 impl Default for Config {
@@ -69,6 +100,9 @@ impl Default for Config {
             max_per_pattern: 25,
             lang: Lang::En,
             expect: Vec::new(),
+            render: RenderMode::Auto,
+            chromium: None,
+            screenshots: false,
         }
     }
 }

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod audit;
+pub mod batch;
 pub mod check;
 pub mod config;
 pub mod crawl;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod expect;
 pub mod extract;
 pub mod fixtures;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod score;

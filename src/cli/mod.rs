@@ -1,8 +1,10 @@
 //! Command-line interface: flags → [`siteready::Config`], library calls, exit codes.
 //!
 //! Exit codes: 0 report written (and the gate, if any, passed); 1 gate failed (not ready);
-//! 2 usage, rule-file or input error; 3 target unreachable.
+//! 2 usage, rule-file or input error; 3 target unreachable; 4 a required check was inconclusive
+//! under `--inconclusive error`.
 
+mod batch;
 mod check;
 mod diff;
 mod rules_cmd;
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use siteready::config::RenderMode;
 use siteready::rules::RuleSet;
 use siteready::{Config, Lang};
 
@@ -19,6 +22,7 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_GATE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
+pub const EXIT_INCONCLUSIVE: u8 = 4;
 
 #[derive(Parser)]
 #[command(name = "siteready", version, about = "Is this merchant's website ready for payment KYC review?", long_about = None)]
@@ -31,6 +35,10 @@ struct Cli {
 enum Cmd {
     /// Crawl one site (URL, or a local folder served on 127.0.0.1) and write a scored report.
     Check(check::CheckArgs),
+    /// Check every merchant of a CSV: one report per row plus summary.csv and summary.jsonl.
+    Batch(batch::BatchArgs),
+    /// Join the summaries of several batch shards into one.
+    Merge(batch::MergeArgs),
     /// Compare two reports of one site: status and score changes, evidence gained and lost, pages gone.
     Diff(diff::DiffArgs),
     /// Validate, list or test rule files.
@@ -38,6 +46,14 @@ enum Cmd {
         #[command(subcommand)]
         cmd: rules_cmd::RulesCmd,
     },
+}
+
+/// `--render` values.
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum RenderArg {
+    Never,
+    Auto,
+    Always,
 }
 
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
@@ -94,6 +110,16 @@ pub struct CrawlArgs {
     /// Language of report labels and advice.
     #[arg(long, value_enum, default_value = "en")]
     pub lang: LangArg,
+    /// Render pages in headless Chromium: `auto` renders pages built by JavaScript (empty app
+    /// shells), `always` every page, `never` none.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub render: RenderArg,
+    /// Chromium binary used for rendering (default: $CHROME, else /usr/bin/chromium).
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+    /// Keep a small screenshot of every rendered page that gave evidence (in the report).
+    #[arg(long)]
+    pub screenshots: bool,
     /// Print progress to stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -133,6 +159,13 @@ impl CrawlArgs {
                 LangArg::En => Lang::En,
                 LangArg::Ko => Lang::Ko,
             },
+            render: match self.render {
+                RenderArg::Never => RenderMode::Never,
+                RenderArg::Auto => RenderMode::Auto,
+                RenderArg::Always => RenderMode::Always,
+            },
+            chromium: self.chromium.clone(),
+            screenshots: self.screenshots,
             ..Config::default()
         };
         if let Some(ua) = &self.user_agent {
@@ -176,6 +209,8 @@ pub fn main() -> ExitCode {
     let code = rt.block_on(async {
         match cli.cmd {
             Cmd::Check(a) => check::run(a).await,
+            Cmd::Batch(a) => batch::run(a).await,
+            Cmd::Merge(a) => batch::merge(a),
             Cmd::Rules { cmd } => rules_cmd::run(cmd).await,
             Cmd::Diff(a) => diff::run(a),
         }

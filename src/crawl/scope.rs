@@ -41,6 +41,12 @@ impl Scope {
         }
     }
 
+    /// The site's keys (registrable domains or IP addresses), for tools that enforce the same
+    /// scope outside this crate's client (the headless browser).
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
     pub fn contains(&self, u: &Url) -> bool {
         matches!(u.scheme(), "http" | "https")
             && site_key(u).is_some_and(|k| self.keys.contains(&k))

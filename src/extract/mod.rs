@@ -94,6 +94,9 @@ pub struct PageFacts {
     pub main_chars: usize,
     /// The page looks like a script shell that a browser must build (little text, scripts present).
     pub script_shell: bool,
+    /// Payment calls the checkout probe recorded when it clicked the pay button of the
+    /// rendered page (`click on 결제하기 called IMP.request_pay({…})`); empty without rendering.
+    pub pg_calls: Vec<String>,
 }
 
 impl PageFacts {

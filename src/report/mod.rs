@@ -1,7 +1,17 @@
-//! The report model and its writers.
+//! The report model and its writers: JSON (the contract, with a published schema), HTML (for a
+//! reviewer), JUnit (for CI) and a terminal summary, plus the CI gate they share.
 
+pub mod gate;
+pub mod html;
+pub mod junit;
+mod labels;
 pub mod model;
+pub mod schema;
+pub mod text;
 
+pub use gate::{Gate, GateResult, Inconclusive};
+pub use html::to_html;
+pub use junit::to_junit;
 pub use model::{Report, Status};
 
 /// The report as pretty JSON (schema_version 1).

@@ -1,6 +1,7 @@
 //! The report model (schema_version 1). Field names are snake_case and stable; additions are
 //! fine, renames bump `schema_version`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON report layout.
@@ -8,7 +9,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Verdict of one check. `inconclusive` means the evidence could not be gathered (blocked,
 /// JS-only shell, robots, timeouts) and is never the same as `fail`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -49,7 +52,9 @@ impl std::str::FromStr for Status {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One site's readiness report: what was checked, the evidence, and how the crawl went, so a
+/// reviewer can trust (or question) every verdict.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub tool: Tool,
@@ -64,9 +69,14 @@ pub struct Report {
     pub crawl: Crawl,
     pub errors: Vec<PageError>,
     pub settings: Settings,
+    /// Small screenshots of rendered pages that gave evidence (`--screenshots`): page URL →
+    /// `data:image/jpeg;base64,…`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub screenshots: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The program and rules that produced the report, so two reports can be compared fairly.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -74,7 +84,8 @@ pub struct Tool {
     pub rules_digest: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The site that was checked.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Target {
     /// What the user typed (URL or folder).
     pub input: String,
@@ -86,7 +97,8 @@ pub struct Target {
     pub lang: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The overall answer: ready for KYC review or not.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Verdict {
     /// True only when every prerequisite passes.
     pub ready: bool,
@@ -98,7 +110,8 @@ pub struct Verdict {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One prerequisite (or advisory check) with its status, score and the evidence behind it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Check {
     pub id: String,
     pub title: String,
@@ -118,7 +131,8 @@ pub struct Check {
     pub facts: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One rule hit on one page: the proof behind a status.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Evidence {
     /// Rule id.
     pub rule: String,
@@ -139,7 +153,8 @@ pub struct Evidence {
     pub effect: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Something a check lacked, so the merchant knows what to add.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Missing {
     /// The evidence tag or score that is lacking.
     pub need: String,
@@ -148,7 +163,8 @@ pub struct Missing {
     pub rules: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// How the crawl went: how far it got and why it stopped.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Crawl {
     pub pages_fetched: usize,
     /// `complete` (all passed early), `frontier_empty`, `max_pages`, `max_time`, `unreachable`.
@@ -160,7 +176,8 @@ pub struct Crawl {
     pub pages: Vec<PageRecord>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One fetched page.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PageRecord {
     pub url: String,
     pub final_url: String,
@@ -179,18 +196,41 @@ pub struct PageRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catch_all: Option<String>,
     pub error: Option<String>,
+    /// The facts come from the page as rendered by headless Chromium (a JavaScript-built page).
+    #[serde(default)]
+    pub rendered: bool,
+    /// Time spent rendering (and probing) the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_ms: Option<u64>,
+    /// Requests the rendered page made that were refused (another site, a private address,
+    /// a payment gateway).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_requests: Vec<BlockedRequest>,
+    /// What the checkout probe did on this order page: the button clicked and what followed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_probe: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A request of a rendered page that was refused before it left the browser.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BlockedRequest {
+    pub url: String,
+    pub reason: String,
+}
+
+/// A page that could not be fetched or read; the crawl went on without it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PageError {
     pub url: String,
     /// `timeout`, `too_large`, `redirect_loop`, `too_many_redirects`, `blocked_address`,
-    /// `out_of_scope`, `http_status`, `decode`, `robots`, `connect`, `tls`, `dns`, `other`.
+    /// `out_of_scope`, `http_status`, `decode`, `robots`, `connect`, `tls`, `dns`, `render`
+    /// (a JavaScript-built page read without rendering), `other`.
     pub kind: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The budgets and options the run used, so a result can be reproduced.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Settings {
     pub max_pages: usize,
     pub max_depth: u32,
@@ -204,4 +244,7 @@ pub struct Settings {
     pub allow_private: bool,
     pub user_agent: String,
     pub lang: String,
+    /// `never`, `auto` or `always`.
+    #[serde(default)]
+    pub render: String,
 }

@@ -250,6 +250,7 @@ impl RuleSet {
                     String::new(),
                 )
             }),
+            Signal::PgCall(re) => list_hit(f.pg_calls.iter().map(String::as_str), re),
             Signal::Products { .. } => None,
         }
     }

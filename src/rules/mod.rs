@@ -184,6 +184,8 @@ pub enum Signal {
         max_chars: usize,
     },
     Shell,
+    /// A payment call the checkout probe recorded on a rendered order page.
+    PgCall(Regex),
     Products {
         test: ProductTest,
         re: Option<Regex>,
@@ -212,6 +214,7 @@ impl Signal {
             Signal::Status { .. } => "status",
             Signal::Empty { .. } => "empty",
             Signal::Shell => "shell",
+            Signal::PgCall(_) => "pg_call",
             Signal::Products { .. } => "products",
         }
     }
@@ -276,6 +279,7 @@ const KINDS: &[&str] = &[
     "status",
     "empty",
     "shell",
+    "pg_call",
     "products",
 ];
 
@@ -821,6 +825,7 @@ fn compile_rule(
             max_chars: r.max_chars.unwrap_or(80),
         }),
         "shell" => Some(Signal::Shell),
+        "pg_call" => pattern_re(ld).map(Signal::PgCall),
         "products" => {
             let test = match r.test.as_deref() {
                 Some("all_names_match") => Some(ProductTest::AllNamesMatch),

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Whole-crawl benchmark: siteready against spider_cli and wget on the same generated shop, served
+# on 127.0.0.1 by siteready's own folder server, in one session on one machine; then the number
+# of requests siteready needs to reach a verdict, best-first against breadth-first.
+#
+#   scripts/bench-crawl.sh
+#
+# Prints siteready, spider_cli and wget pages/s and their ratios, siteready's CPU ms per page and
+# peak RSS, and requests to verdict. Slow (minutes): never run from tests or CI.
+#
+# Environment:
+#   PAGES         pages of the throughput shop (default 20000)
+#   CONCURRENCY   requests in flight for siteready and spider_cli (default 8)
+#   BENCH_DIR     work folder; the generated shops are kept and reused (default /tmp/siteready-bench)
+#   SKIP_SPIDER=1, SKIP_WGET=1   leave a baseline out
+#   SERVE_THREADS server worker threads (default 1, so the crawler under test keeps a core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PAGES="${PAGES:-20000}"
+CONCURRENCY="${CONCURRENCY:-8}"
+WORK="${BENCH_DIR:-/tmp/siteready-bench}"
+export SERVE_THREADS="${SERVE_THREADS:-1}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+BIN="$TARGET/release/siteready"
+mkdir -p "$WORK"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# ---- tools ------------------------------------------------------------------------------------
+apt_install() {
+  # Installs Debian packages when they are missing and we may install them; never fails the run.
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${missing[*]} (apt-get)"
+    apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; } ||
+      say "could not install ${missing[*]}"
+  elif command -v sudo >/dev/null; then
+    sudo apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || say "could not install ${missing[*]}"
+  else
+    say "missing ${missing[*]}: install them to get every figure"
+  fi
+}
+[ -x /usr/bin/time ] || apt_install time
+[ "${SKIP_WGET:-0}" = 1 ] || command -v wget >/dev/null || apt_install wget
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if [ "${SKIP_SPIDER:-0}" != 1 ] && ! command -v spider >/dev/null; then
+  say "installing spider_cli into $HOME/.cargo/bin (once; later runs reuse it)"
+  nice -n 10 cargo install spider_cli --locked --quiet || say "could not install spider_cli"
+fi
+
+say "building siteready (release)"
+cargo build --release --quiet --bin siteready --example genshop --example serve
+GENSHOP="$TARGET/release/examples/genshop"
+SERVE="$TARGET/release/examples/serve"
+
+# ---- the throughput shop ----------------------------------------------------------------------
+SHOP="$WORK/shop-$PAGES"
+if [ ! -f "$SHOP/.complete" ]; then
+  say "generating a $PAGES-page shop in $SHOP"
+  rm -rf "$SHOP"
+  "$GENSHOP" "$SHOP" --pages "$PAGES" >/dev/null
+  touch "$SHOP/.complete"
+fi
+# Warm the page cache so the first crawler does not pay for the disk.
+cat $(find "$SHOP" -name index.html | head -100000) >/dev/null 2>&1 || true
+
+SERVER_PID=""
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+trap stop_server EXIT
+
+"$SERVE" "$SHOP" >"$WORK/serve.url" &
+SERVER_PID=$!
+for _ in $(seq 100); do
+  [ -s "$WORK/serve.url" ] && break
+  sleep 0.05
+done
+URL="$(head -n1 "$WORK/serve.url")"
+[ -n "$URL" ] || { say "the server did not start"; exit 1; }
+say "serving $SHOP at $URL"
+
+now() { date +%s.%N; }
+# field NAME FILE: a value from /usr/bin/time -v output.
+field() { grep -F "$1" "$2" | head -n1 | awk -F': ' '{print $2}'; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# ---- siteready --------------------------------------------------------------------------------
+say "siteready: crawling $PAGES pages"
+t0=$(now)
+/usr/bin/time -v -o "$WORK/siteready.time" "$BIN" check "$URL" \
+  --rate 0 --max-pages "$PAGES" --exhaustive --max-per-pattern 0 --max-depth 50 \
+  --concurrency "$CONCURRENCY" --allow-private --max-time 600 -q -o "$WORK/siteready.json" || true
+t1=$(now)
+sr_wall=$(calc "%.3f" "$t1 - $t0")
+sr_pages=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/siteready.json" | grep -o '[0-9]*$')
+sr_ready=$(grep -o '"ready": *[a-z]*' "$WORK/siteready.json" | head -n1 | grep -o '[a-z]*$')
+sr_user=$(field "User time (seconds)" "$WORK/siteready.time")
+sr_sys=$(field "System time (seconds)" "$WORK/siteready.time")
+sr_rss=$(field "Maximum resident set size (kbytes)" "$WORK/siteready.time")
+sr_pps=$(calc "%.0f" "$sr_pages / $sr_wall")
+sr_cpu_ms=$(calc "%.3f" "($sr_user + $sr_sys) * 1000 / $sr_pages")
+sr_rss_mb=$(calc "%.1f" "$sr_rss / 1024")
+
+# ---- spider_cli -------------------------------------------------------------------------------
+sp_pps="" sp_pages="" sp_wall=""
+if [ "${SKIP_SPIDER:-0}" != 1 ] && command -v spider >/dev/null; then
+  say "spider_cli: crawling"
+  t0=$(now)
+  spider --url "$URL" --concurrency "$CONCURRENCY" --depth 100 --limit $((PAGES * 2)) \
+    crawl --output-links >"$WORK/spider.links" 2>"$WORK/spider.err" || true
+  t1=$(now)
+  sp_wall=$(calc "%.3f" "$t1 - $t0")
+  sp_pages=$(grep -c . "$WORK/spider.links" || true)
+  if [ "${sp_pages:-0}" -gt 0 ]; then sp_pps=$(calc "%.0f" "$sp_pages / $sp_wall"); fi
+fi
+
+# ---- wget -------------------------------------------------------------------------------------
+wg_pps="" wg_pages="" wg_wall=""
+if [ "${SKIP_WGET:-0}" != 1 ] && command -v wget >/dev/null; then
+  say "wget: crawling"
+  rm -rf "$WORK/wget"
+  t0=$(now)
+  # -nv instead of -q: one log line per page, so the pages can be counted.
+  wget --recursive --level=inf --no-parent --delete-after -nv -o "$WORK/wget.log" \
+    -P "$WORK/wget" "$URL" || true
+  t1=$(now)
+  wg_wall=$(calc "%.3f" "$t1 - $t0")
+  wg_pages=$(grep -c ' URL:' "$WORK/wget.log" || true)
+  if [ "${wg_pages:-0}" -gt 0 ]; then wg_pps=$(calc "%.0f" "$wg_pages / $wg_wall"); fi
+fi
+stop_server
+
+# ---- requests to a verdict --------------------------------------------------------------------
+VSHOP="$WORK/verdict-shop"
+if [ ! -f "$VSHOP/.complete" ]; then
+  rm -rf "$VSHOP"
+  "$GENSHOP" "$VSHOP" --verdict >/dev/null
+  touch "$VSHOP/.complete"
+fi
+say "requests to a verdict: best-first (default settings)"
+"$BIN" check "$VSHOP" -q -o "$WORK/verdict-best.json" || true
+say "requests to a verdict: breadth-first (diagnostic order; --rate 0 only to save time)"
+"$BIN" check "$VSHOP" --order breadth-first --max-pages 5000 --rate 0 --max-time 600 -q \
+  -o "$WORK/verdict-bfs.json" || true
+v_best=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/verdict-best.json" | grep -o '[0-9]*$')
+v_best_ready=$(grep -o '"ready": *[a-z]*' "$WORK/verdict-best.json" | head -n1 | grep -o '[a-z]*$')
+v_bfs=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/verdict-bfs.json" | grep -o '[0-9]*$')
+v_bfs_ready=$(grep -o '"ready": *[a-z]*' "$WORK/verdict-bfs.json" | head -n1 | grep -o '[a-z]*$')
+
+# ---- summary ----------------------------------------------------------------------------------
+ratio() { # time per page of siteready / time per page of the other = other pages/s / siteready pages/s
+  if [ -n "$1" ]; then calc "%.2f" "$1 / $sr_pps"; else echo "n/a"; fi
+}
+echo
+echo "siteready bench-crawl — $(nproc) cores, $(uname -sr), shop of $PAGES pages at $URL"
+printf '%-34s %10s %8s %10s\n' "crawler" "pages" "wall s" "pages/s"
+printf '%-34s %10s %8s %10s\n' "siteready (all rules, c=$CONCURRENCY)" "$sr_pages" "$sr_wall" "$sr_pps"
+printf '%-34s %10s %8s %10s\n' "spider_cli (links only, c=$CONCURRENCY)" "${sp_pages:-n/a}" "${sp_wall:-n/a}" "${sp_pps:-n/a}"
+printf '%-34s %10s %8s %10s\n' "wget --recursive" "${wg_pages:-n/a}" "${wg_wall:-n/a}" "${wg_pps:-n/a}"
+echo "ratio siteready/spider_cli (time per page): $(ratio "$sp_pps")"
+echo "ratio siteready/wget (time per page):       $(ratio "$wg_pps")"
+echo "siteready CPU per page: $sr_cpu_ms ms (user $sr_user s + sys $sr_sys s)"
+echo "siteready peak RSS: $sr_rss_mb MB"
+echo "siteready verdict on the throughput shop: ready=$sr_ready"
+echo "requests to a verdict (500 blog links first, policies and order only in the footer):"
+echo "  best-first (defaults):  $v_best requests, ready=$v_best_ready"
+echo "  breadth-first:          $v_bfs requests, ready=$v_bfs_ready"

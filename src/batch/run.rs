@@ -1,0 +1,354 @@
+//! The concurrent runner: up to `jobs` sites at once over one shared HTTP client (so the per-host
+//! rate limit holds across the whole batch), one report per row written atomically, and a
+//! summary rebuilt from every row at the end — also after a stop request.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::input::{Input, Row};
+use super::progress::Progress;
+use super::resume::{self, Marker};
+use super::summary::{self, SummaryRow, INTERRUPTED, NOT_STARTED};
+use super::{Format, Options};
+use crate::audit::audit_url;
+use crate::config::Config;
+use crate::crawl::Http;
+use crate::error::{Error, Result};
+use crate::report::{self, Report};
+use crate::rules::RuleSet;
+
+const RUNNING: u8 = 0;
+const GRACEFUL: u8 = 1;
+const NOW: u8 = 2;
+
+/// Asks a running batch to stop (the CLI calls it from its signal handler).
+#[derive(Debug, Clone)]
+pub struct StopHandle(Arc<watch::Sender<u8>>);
+
+impl StopHandle {
+    /// Stop taking new rows; sites in flight get the grace period to finish.
+    pub fn graceful(&self) {
+        self.0.send_if_modified(|v| {
+            let changed = *v < GRACEFUL;
+            *v = (*v).max(GRACEFUL);
+            changed
+        });
+    }
+
+    /// Stop now: sites in flight are cut and marked interrupted.
+    pub fn now(&self) {
+        self.0.send_replace(NOW);
+    }
+}
+
+/// The batch's side of [`stop_channel`].
+#[derive(Debug)]
+pub struct Stop(watch::Receiver<u8>);
+
+/// A stop request channel: keep the handle, give the [`Stop`] to [`run`].
+pub fn stop_channel() -> (StopHandle, Stop) {
+    let (tx, rx) = watch::channel(RUNNING);
+    (StopHandle(Arc::new(tx)), Stop(rx))
+}
+
+/// What a batch did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The summary rows, in input order (this shard's rows only).
+    pub rows: Vec<SummaryRow>,
+    /// Sites checked by this run.
+    pub checked: usize,
+    /// Rows whose complete report was reused (`--resume`).
+    pub reused: usize,
+    pub ready: usize,
+    /// Rows that are not ready, errors included.
+    pub not_ready: usize,
+    /// Rows without a report (bad row, unreachable, interrupted).
+    pub errors: usize,
+    /// A stop was requested before every row was done.
+    pub interrupted: bool,
+}
+
+/// Everything a row's task needs, owned.
+struct Job {
+    line: u64,
+    id: String,
+    stem: String,
+    raw_url: String,
+    url: Url,
+    columns: BTreeMap<String, String>,
+    dir: PathBuf,
+    format: Format,
+}
+
+/// Runs the batch: the rows of `input` in this shard, reports and summary into `opts.out_dir`.
+/// Only a failure that stops the whole batch is an error (output folder not writable); every
+/// row's own failure is a summary row.
+pub async fn run(
+    input: &Input,
+    opts: &Options,
+    rules: &RuleSet,
+    config: &Config,
+    mut stop: Stop,
+    progress: &mut dyn Progress,
+) -> Result<Outcome> {
+    let dir = opts.out_dir.as_path();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let since = if opts.resume {
+        resume::read_marker(dir).map(|m| m.started_at)
+    } else {
+        resume::start(
+            dir,
+            &Marker {
+                started_at: resume::now_rfc3339(),
+                input: input.path.display().to_string(),
+                shard: opts.shard.map(|s| s.to_string()),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+        )?;
+        None
+    };
+
+    let selected: Vec<&Row> = input
+        .rows
+        .iter()
+        .filter(|r| opts.shard.is_none_or(|s| s.contains(&r.id)))
+        .collect();
+    let mut results: Vec<Option<SummaryRow>> = vec![None; selected.len()];
+    let mut todo: Vec<usize> = Vec::new();
+    let mut reused = 0;
+    for (i, row) in selected.iter().enumerate() {
+        let cols = carried(input, row);
+        let url = match (&row.error, &row.url) {
+            (None, Some(u)) => u,
+            (e, _) => {
+                let e = e.as_deref().unwrap_or("no URL");
+                results[i] = Some(SummaryRow::from_error(
+                    row.line,
+                    &row.id,
+                    &shown_url(row),
+                    e,
+                    cols,
+                ));
+                continue;
+            }
+        };
+        if opts.resume {
+            let name = format!("{}.json", row.stem);
+            if let Some(r) = resume::complete_report(&dir.join(&name), url, since.as_deref()) {
+                let html = dir.join(format!("{}.html", row.stem));
+                let mut line = SummaryRow::from_report(row.line, &row.id, &name, &r, cols);
+                if opts.format == Format::Both && !html.is_file() {
+                    if let Err(e) = write_html(&html, &r) {
+                        line.error = Some(format!("cannot write report: {e}"));
+                    }
+                }
+                results[i] = Some(line);
+                reused += 1;
+                continue;
+            }
+        }
+        todo.push(i);
+    }
+    let already: Vec<&SummaryRow> = results.iter().flatten().collect();
+    progress.start(selected.len(), &already);
+
+    let http = Http::new(config, Vec::new())?;
+    let rules = Arc::new(rules.clone());
+    let shared = Arc::new(config.clone());
+    let jobs = opts.jobs.max(1);
+    let mut set: JoinSet<SummaryRow> = JoinSet::new();
+    let mut task_row: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut next = 0;
+    let mut level = *stop.0.borrow();
+    let mut watching = true;
+    let mut grace_end: Option<tokio::time::Instant> = None;
+    let mut checked = 0;
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        while level == RUNNING && set.len() < jobs && next < todo.len() {
+            let i = todo[next];
+            next += 1;
+            let row = selected[i];
+            let Some(url) = row.url.clone() else { continue };
+            let job = Job {
+                line: row.line,
+                id: row.id.clone(),
+                stem: row.stem.clone(),
+                raw_url: row.raw_url.clone(),
+                url,
+                columns: carried(input, row),
+                dir: dir.to_path_buf(),
+                format: opts.format,
+            };
+            let h = set.spawn(check_row(http.clone(), rules.clone(), shared.clone(), job));
+            task_row.insert(h.id(), i);
+        }
+        if set.is_empty() {
+            break;
+        }
+        tokio::select! {
+            done = set.join_next_with_id() => {
+                let (i, line) = match done {
+                    Some(Ok((id, line))) => (task_row.remove(&id), line),
+                    Some(Err(e)) => {
+                        let i = task_row.remove(&e.id());
+                        let why = if e.is_cancelled() { INTERRUPTED } else { "internal error: the check of this site stopped unexpectedly" };
+                        let line = i.map(|i| {
+                            let row = selected[i];
+                            SummaryRow::from_error(row.line, &row.id, &shown_url(row), why, carried(input, row))
+                        });
+                        match line { Some(l) => (i, l), None => continue }
+                    }
+                    None => continue,
+                };
+                if let Some(i) = i {
+                    checked += usize::from(line.error.as_deref() != Some(INTERRUPTED));
+                    progress.row(&line);
+                    results[i] = Some(line);
+                }
+            }
+            changed = stop.0.changed(), if watching && level < NOW => {
+                if changed.is_err() {
+                    watching = false;
+                    continue;
+                }
+                level = *stop.0.borrow_and_update();
+                if level >= NOW {
+                    set.abort_all();
+                } else if level == GRACEFUL && grace_end.is_none() {
+                    grace_end = Some(tokio::time::Instant::now() + opts.grace);
+                    progress.stopping(set.len(), opts.grace);
+                    if opts.grace.is_zero() {
+                        set.abort_all();
+                    }
+                }
+            }
+            _ = sleep_until(grace_end), if grace_end.is_some() => {
+                set.abort_all();
+                grace_end = None;
+            }
+            _ = ticker.tick() => progress.tick(set.len()),
+        }
+    }
+
+    let stopped = level != RUNNING;
+    let mut interrupted = false;
+    let rows: Vec<SummaryRow> = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.unwrap_or_else(|| {
+                interrupted = true;
+                let row = selected[i];
+                SummaryRow::from_error(
+                    row.line,
+                    &row.id,
+                    &shown_url(row),
+                    NOT_STARTED,
+                    carried(input, row),
+                )
+            })
+        })
+        .collect();
+    interrupted |= stopped && rows.iter().any(|r| r.error.as_deref() == Some(INTERRUPTED));
+    summary::write(dir, &input.columns, &rows)?;
+    let ready = rows.iter().filter(|r| r.ready).count();
+    let outcome = Outcome {
+        checked,
+        reused,
+        ready,
+        not_ready: rows.len() - ready,
+        errors: rows.iter().filter(|r| r.is_error()).count(),
+        interrupted,
+        rows,
+    };
+    progress.finish(&outcome);
+    Ok(outcome)
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The URL shown for a row: the normalised one when the cell was usable.
+fn shown_url(row: &Row) -> String {
+    row.url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| row.raw_url.clone())
+}
+
+fn carried(input: &Input, row: &Row) -> BTreeMap<String, String> {
+    input
+        .columns
+        .iter()
+        .cloned()
+        .zip(row.extra.iter().cloned())
+        .collect()
+}
+
+async fn check_row(
+    http: Arc<Http>,
+    rules: Arc<RuleSet>,
+    config: Arc<Config>,
+    job: Job,
+) -> SummaryRow {
+    // audit_url keeps its own time budget; this bound only guards against a stuck site.
+    let limit = config.max_time + config.timeout + Duration::from_secs(10);
+    let res = tokio::time::timeout(
+        limit,
+        audit_url(&http, &job.raw_url, job.url.clone(), &rules, &config),
+    )
+    .await;
+    let fail = |job: Job, e: String| {
+        remove_stale(&job.dir, &job.stem);
+        SummaryRow::from_error(job.line, &job.id, job.url.as_str(), &e, job.columns)
+    };
+    match res {
+        Ok(Ok(report)) => {
+            // No await from here on: once the site is checked, its files are written whole
+            // even when the batch is being stopped.
+            let name = format!("{}.json", job.stem);
+            if job.format == Format::Both {
+                let html = job.dir.join(format!("{}.html", job.stem));
+                if let Err(e) = write_html(&html, &report) {
+                    return fail(job, format!("cannot write report: {e}"));
+                }
+            }
+            let json = report::to_json(&report);
+            if let Err(e) = report::write_atomic(&job.dir.join(&name), json.as_bytes()) {
+                return fail(job, format!("cannot write report: {e}"));
+            }
+            SummaryRow::from_report(job.line, &job.id, &name, &report, job.columns)
+        }
+        Ok(Err(e)) => fail(job, e.to_string()),
+        Err(_) => {
+            let e = format!("the check did not finish within {} s", limit.as_secs());
+            fail(job, e)
+        }
+    }
+}
+
+/// A failed row must not leave an older report behind that a reader (or `--resume`) would take
+/// for its result.
+fn remove_stale(dir: &Path, stem: &str) {
+    for ext in ["json", "html"] {
+        let _ = std::fs::remove_file(dir.join(format!("{stem}.{ext}")));
+    }
+}
+
+/// The reviewer's HTML report beside the JSON one.
+fn write_html(path: &Path, r: &Report) -> Result<()> {
+    report::write_atomic(path, report::to_html(r).as_bytes())
+}

@@ -1,0 +1,256 @@
+//! `siteready batch` and `siteready merge`: flags → [`siteready::batch`], signals → a graceful
+//! stop, outcome → exit code.
+//!
+//! Exit codes: 0 the batch ran to the end (whatever the merchants scored); 1 with
+//! `--fail-on-not-ready` when a merchant is not ready; 2 unreadable CSV or usage error;
+//! 130 interrupted (run again with `--resume`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use siteready::batch::progress::{Console, Mode};
+use siteready::batch::{self, Format, InputOptions, Options, Shard, StopHandle};
+
+use super::{fail, CrawlArgs, EXIT_GATE, EXIT_OK, EXIT_USAGE};
+
+/// Exit code of an interrupted batch (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Json,
+    Both,
+}
+
+#[derive(Args)]
+pub struct BatchArgs {
+    /// CSV with a header row; the URL column is named url, website, homepage or site.
+    pub csv: PathBuf,
+    /// Folder for `<id>.json` reports, summary.csv and summary.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Sites checked at once (one shared HTTP client: the per-host --rate holds across all).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub jobs: usize,
+    /// Skip rows whose report from this batch is complete; rebuild the summary from all.
+    #[arg(long)]
+    pub resume: bool,
+    /// Take only share I of N of the rows (by a stable hash of the id), e.g. 2/5.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Name of the URL column, when it is not url, website, homepage or site.
+    #[arg(long, value_name = "NAME")]
+    pub url_column: Option<String>,
+    /// Name of the id column, when it is not id or merchant_id.
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
+    /// Report files per row: json, or both (json and html).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: FormatArg,
+    /// After Ctrl-C / SIGTERM, seconds the sites in flight may take to finish.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub grace: f64,
+    /// Exit 1 when any merchant is not ready (errors included).
+    #[arg(long)]
+    pub fail_on_not_ready: bool,
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards (each with summary.jsonl).
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged summary.csv and summary.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub async fn run(a: BatchArgs) -> u8 {
+    let config = match a.crawl.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("siteready: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if !(a.grace.is_finite() && (0.0..1e6).contains(&a.grace)) {
+        eprintln!("siteready: --grace must be 0 or a positive number of seconds");
+        return EXIT_USAGE;
+    }
+    if a.jobs == 0 || a.jobs > 1024 {
+        eprintln!("siteready: --jobs must be between 1 and 1024");
+        return EXIT_USAGE;
+    }
+    let rules = match a.crawl.ruleset() {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let input = match batch::input::read(
+        &a.csv,
+        &InputOptions {
+            url_column: a.url_column.clone(),
+            id_column: a.id_column.clone(),
+        },
+    ) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("siteready: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if !a.crawl.quiet {
+        eprintln!(
+            "siteready: {}: {} row{} read as {}; URL column '{}', {}{}",
+            a.csv.display(),
+            input.rows.len(),
+            if input.rows.len() == 1 { "" } else { "s" },
+            input.encoding,
+            input.url_column,
+            match &input.id_column {
+                Some(c) => format!("id column '{c}'"),
+                None => "ids derived from the URLs".into(),
+            },
+            match a.shard {
+                Some(s) => format!("; shard {s}"),
+                None => String::new(),
+            }
+        );
+    }
+    let options = Options {
+        out_dir: a.out_dir.clone(),
+        jobs: a.jobs,
+        resume: a.resume,
+        shard: a.shard,
+        format: match a.format {
+            FormatArg::Json => Format::Json,
+            FormatArg::Both => Format::Both,
+        },
+        grace: Duration::from_secs_f64(a.grace),
+    };
+    let (handle, stop) = batch::stop_channel();
+    let signals = tokio::spawn(watch_signals(handle));
+    let mut progress = Console::new(Mode::detect(a.crawl.quiet), a.crawl.verbose);
+    let outcome = batch::run(&input, &options, &rules, &config, stop, &mut progress).await;
+    signals.abort();
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("siteready: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if !a.crawl.quiet {
+        eprintln!(
+            "siteready: {} row{}: {} ready, {} not ready ({} without a report); {} checked, {} reused; summary in {}",
+            outcome.rows.len(),
+            if outcome.rows.len() == 1 { "" } else { "s" },
+            outcome.ready,
+            outcome.not_ready,
+            outcome.errors,
+            outcome.checked,
+            outcome.reused,
+            a.out_dir.join(batch::summary::CSV_NAME).display()
+        );
+    }
+    if outcome.interrupted {
+        eprintln!("siteready: batch interrupted; run the same command with --resume to finish it");
+        return EXIT_INTERRUPTED;
+    }
+    if a.fail_on_not_ready && outcome.not_ready > 0 {
+        if !a.crawl.quiet {
+            eprintln!(
+                "siteready: {} merchant{} not ready (--fail-on-not-ready)",
+                outcome.not_ready,
+                if outcome.not_ready == 1 {
+                    " is"
+                } else {
+                    "s are"
+                }
+            );
+        }
+        return EXIT_GATE;
+    }
+    EXIT_OK
+}
+
+/// First SIGINT/SIGTERM: stop gracefully; the second: stop now.
+async fn watch_signals(handle: StopHandle) {
+    let mut signals = Signals::new();
+    let mut seen = 0;
+    while signals.next().await {
+        seen += 1;
+        if seen == 1 {
+            handle.graceful();
+        } else {
+            handle.now();
+            return;
+        }
+    }
+}
+
+/// SIGINT and SIGTERM (Kubernetes stops pods with SIGTERM); Ctrl-C elsewhere.
+struct Signals {
+    #[cfg(unix)]
+    streams: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let streams = match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(i), Ok(t)) => Some((i, t)),
+                _ => None,
+            };
+            Signals { streams }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// Waits for the next signal; false when none can come any more.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        if let Some((int, term)) = &mut self.streams {
+            return tokio::select! {
+                v = int.recv() => v.is_some(),
+                v = term.recv() => v.is_some(),
+            };
+        }
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+pub fn merge(a: MergeArgs) -> u8 {
+    match batch::merge(&a.dirs, &a.out_dir) {
+        Ok(m) => {
+            for w in &m.warnings {
+                eprintln!("siteready: warning: {w}");
+            }
+            if !a.quiet {
+                eprintln!(
+                    "siteready: merged {} rows from {} folder{} into {}",
+                    m.rows.len(),
+                    a.dirs.len(),
+                    if a.dirs.len() == 1 { "" } else { "s" },
+                    a.out_dir.join(batch::summary::CSV_NAME).display()
+                );
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("siteready: {e}");
+            EXIT_USAGE
+        }
+    }
+}
