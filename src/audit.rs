@@ -235,7 +235,7 @@ pub async fn audit_url(
     let mut screenshots = std::collections::BTreeMap::new();
     let rules = Arc::new(rules.clone());
     let mut scope = Scope::new(&start);
-    let mut frontier = Frontier::new(100_000, config.max_per_pattern);
+    let mut frontier = Frontier::new(crate::crawl::frontier::MAX_QUEUED, config.max_per_pattern);
     let mut errors: Vec<m::PageError> = Vec::new();
     let mut pages: Vec<m::PageRecord> = Vec::new();
     let mut evidence = Evidence::new(&rules);
@@ -289,7 +289,15 @@ pub async fn audit_url(
                 );
                 (Robots::disallow_all(), "error")
             }
-            Ok(Err(e)) if e.kind.is_unreachable() && e.kind != ErrorKind::Timeout => {
+            // The start host itself cannot be reached. A robots.txt that redirects somewhere
+            // unreachable (or private) is only an unreadable robots.txt.
+            Ok(Err(e))
+                if e.kind.is_unreachable()
+                    && e.final_url.as_ref().is_none_or(|u| {
+                        u.host() == start.host()
+                            && u.port_or_known_default() == start.port_or_known_default()
+                    }) =>
+            {
                 return Err(Error::Unreachable {
                     url: start.to_string(),
                     reason: e.message,
@@ -332,6 +340,9 @@ pub async fn audit_url(
         })
         .ok();
     let mut inflight: JoinSet<Done> = JoinSet::new();
+    // URL of each page task, to name the pages still loading when the time budget runs out.
+    let mut loading: std::collections::HashMap<tokio::task::Id, String> =
+        std::collections::HashMap::new();
     let mut started = 0usize;
     let mut seed_done = false;
     let mut home_print: Option<HashSet<u64>> = None;
@@ -381,7 +392,8 @@ pub async fn audit_url(
                 continue;
             }
             started += 1;
-            inflight.spawn(fetch_page(
+            let url = entry.url.to_string();
+            let task = inflight.spawn(fetch_page(
                 http.clone(),
                 rules.clone(),
                 scope.clone(),
@@ -389,6 +401,7 @@ pub async fn audit_url(
                 config.max_body,
                 renderer.clone(),
             ));
+            loading.insert(task.id(), url);
         }
         if inflight.is_empty() {
             if started >= config.max_pages && !frontier.is_empty() {
@@ -397,15 +410,23 @@ pub async fn audit_url(
             break;
         }
         let done = tokio::select! {
-            d = inflight.join_next() => match d {
-                Some(Ok(d)) => d,
-                Some(Err(_)) => continue,
+            d = inflight.join_next_with_id() => match d {
+                Some(Ok((id, d))) => {
+                    loading.remove(&id);
+                    d
+                }
+                Some(Err(e)) => {
+                    if let Some(url) = loading.remove(&e.id()) {
+                        push_err(&mut errors, &url, "other", format!("page task failed: {e}"));
+                    }
+                    continue;
+                }
                 None => continue,
             },
             _ = tokio::time::sleep_until(deadline) => {
                 stopped_by = "max_time".into();
-                for _ in 0..inflight.len() {
-                    push_err(&mut errors, "", "timeout", "page still loading when the time budget ran out".into());
+                for url in std::mem::take(&mut loading).into_values() {
+                    push_err(&mut errors, &url, "timeout", "page still loading when the time budget ran out".into());
                 }
                 inflight.abort_all();
                 break;
@@ -497,6 +518,26 @@ pub async fn audit_url(
                             format!("invalid {} byte sequences were replaced", b.encoding),
                         );
                     }
+                    if b.nul_chars > 0 {
+                        push_err(
+                            &mut errors,
+                            entry.url.as_str(),
+                            "decode",
+                            format!("{} NUL characters in the body were ignored", b.nul_chars),
+                        );
+                    }
+                } else if entry.source != Source::Probe && (200..300).contains(&f.status) {
+                    push_err(
+                        &mut errors,
+                        entry.url.as_str(),
+                        "other",
+                        format!(
+                            "not an HTML page ({}): body not read",
+                            f.content_type
+                                .as_deref()
+                                .unwrap_or("no content type, binary content")
+                        ),
+                    );
                 }
                 let ok = (200..300).contains(&f.status);
                 if !ok && entry.source != Source::Probe {
@@ -542,6 +583,9 @@ pub async fn audit_url(
                     }
                 }
                 record.catch_all = catch_all.clone();
+                if catch_all.is_some() {
+                    screenshots.remove(&record.final_url); // it gave no evidence
+                }
                 // Follow links.
                 if let (Some(facts), true, None) = (&facts, ok, &catch_all) {
                     if entry.depth < config.max_depth {
@@ -549,7 +593,7 @@ pub async fn audit_url(
                             let Some(u) = normalize(&link.url) else {
                                 continue;
                             };
-                            if !scope.contains(&u) || frontier.is_seen(&u) || skip_by_extension(&u)
+                            if !scope.contains(&u) || !frontier.admits(&u) || skip_by_extension(&u)
                             {
                                 continue;
                             }
@@ -652,6 +696,14 @@ pub async fn audit_url(
         }
         if tokio::time::Instant::now() >= deadline {
             stopped_by = "max_time".into();
+            for url in std::mem::take(&mut loading).into_values() {
+                push_err(
+                    &mut errors,
+                    &url,
+                    "timeout",
+                    "page still loading when the time budget ran out".into(),
+                );
+            }
             inflight.abort_all();
             break;
         }
@@ -828,8 +880,17 @@ async fn seed_sitemaps(
     let mut fetched = 0;
     let mut added = 0;
     let mut taken = 0;
+    // Sitemaps only seed the queue: slow or endless ones may take a quarter of the budget
+    // (at least one request timeout), never the whole of it.
+    let now = tokio::time::Instant::now();
+    let deadline = (now + config.max_time / 4)
+        .max(now + config.timeout)
+        .min(deadline);
     while let Some((loc, depth)) = queue.pop() {
-        if fetched >= sitemap::MAX_SITEMAP_FILES || tokio::time::Instant::now() >= deadline {
+        if fetched >= sitemap::MAX_SITEMAP_FILES
+            || taken >= sitemap::MAX_SITEMAP_URLS
+            || tokio::time::Instant::now() >= deadline
+        {
             break;
         }
         let Ok(u) = base.join(&loc) else { continue };
@@ -858,13 +919,29 @@ async fn seed_sitemaps(
                 }
                 continue;
             }
-            Err(_) => continue,
+            Err(_) => {
+                if errors.len() < 1000 {
+                    errors.push(m::PageError {
+                        url: u.to_string(),
+                        kind: "timeout".into(),
+                        message: "sitemap: no answer within the time left for sitemaps".into(),
+                    });
+                }
+                continue;
+            }
         };
+        if f.truncated && errors.len() < 1000 {
+            errors.push(m::PageError {
+                url: u.to_string(),
+                kind: "too_large".into(),
+                message: format!(
+                    "sitemap cut at {} bytes (--max-body): only the URLs before the cut were read",
+                    config.max_body
+                ),
+            });
+        }
         let text = f.body.map(|b| b.text).unwrap_or_default();
-        let parsed = sitemap::parse(
-            &text,
-            sitemap::MAX_SITEMAP_URLS - taken.min(sitemap::MAX_SITEMAP_URLS - 1),
-        );
+        let parsed = sitemap::parse(&text, sitemap::MAX_SITEMAP_URLS - taken);
         if depth < sitemap::MAX_SITEMAP_DEPTH {
             queue.extend(parsed.sitemaps.into_iter().map(|s| (s, depth + 1)));
         }
@@ -872,7 +949,7 @@ async fn seed_sitemaps(
             taken += 1;
             let Ok(pu) = base.join(&loc) else { continue };
             let Some(pu) = normalize(&pu) else { continue };
-            if !scope.contains(&pu) || skip_by_extension(&pu) {
+            if !scope.contains(&pu) || !frontier.admits(&pu) || skip_by_extension(&pu) {
                 continue;
             }
             let link = extract::Link {

@@ -23,6 +23,10 @@ pub struct Expected {
     /// Extra `check` options for this fixture (`expect` values for the application cross-check).
     #[serde(default)]
     pub args: Vec<String>,
+    /// What the fixture needs beyond the crawler (`chromium`: it is built by JavaScript);
+    /// without it the fixture is skipped rather than failed.
+    #[serde(default)]
+    pub needs: Vec<String>,
 }
 
 /// One fixture's outcome.
@@ -38,6 +42,8 @@ pub struct Outcome {
     pub false_pass: usize,
     /// Prerequisites that did not pass although the fixture expects pass.
     pub false_fail: usize,
+    /// Why the fixture was not run (a need such as Chromium is missing).
+    pub skipped: Option<String>,
 }
 
 /// Fixture folders (those with `expected.toml`), sorted by name.
@@ -59,11 +65,17 @@ pub fn expected(dir: &Path) -> crate::Result<Expected> {
     let mut table: toml::Table = toml::from_str(&s).map_err(|e| bad(e.message().to_string()))?;
     // The optional keys may also be written inside [expect] (after it, TOML puts them there).
     if let Some(toml::Value::Table(expect)) = table.get_mut("expect") {
-        let moved: Vec<(String, toml::Value)> =
-            ["ready", "max_pages", "notes", "args", "description"]
-                .iter()
-                .filter_map(|k| expect.remove(*k).map(|v| (k.to_string(), v)))
-                .collect();
+        let moved: Vec<(String, toml::Value)> = [
+            "ready",
+            "max_pages",
+            "notes",
+            "args",
+            "description",
+            "needs",
+        ]
+        .iter()
+        .filter_map(|k| expect.remove(*k).map(|v| (k.to_string(), v)))
+        .collect();
         for (k, v) in moved {
             table.entry(k).or_insert(v);
         }
@@ -100,15 +112,41 @@ pub async fn run(dir: &Path, rules: &RuleSet, config: &Config) -> Outcome {
                     max_pages: None,
                     notes: vec![],
                     args: vec![],
+                    needs: vec![],
                 },
                 report: None,
                 error: Some(e.to_string()),
                 mismatches: vec![e.to_string()],
                 false_pass: 0,
                 false_fail: 0,
+                skipped: None,
             }
         }
     };
+    if expected.needs.iter().any(|n| n == "chromium") {
+        let why = if config.render == crate::config::RenderMode::Never {
+            Some("needs rendering (--render never)".to_string())
+        } else if !crate::render::chromium_available(config) {
+            Some(format!(
+                "needs Chromium, not found at {}",
+                crate::render::chromium_path(config).display()
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Outcome {
+                name,
+                expected,
+                report: None,
+                error: None,
+                mismatches: vec![],
+                false_pass: 0,
+                false_fail: 0,
+                skipped: Some(why),
+            };
+        }
+    }
     let report = crate::audit(&dir.display().to_string(), rules, config).await;
     compare(name, expected, report)
 }
@@ -122,6 +160,7 @@ fn compare(name: String, expected: Expected, report: crate::Result<Report>) -> O
         mismatches: vec![],
         false_pass: 0,
         false_fail: 0,
+        skipped: None,
     };
     let report = match report {
         Ok(r) => r,

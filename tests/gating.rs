@@ -18,6 +18,27 @@ fn siteready(args: &[&str]) -> Output {
         .expect("run siteready")
 }
 
+/// Runs several invocations at once (each a separate process) and returns their outputs in order.
+fn siteready_all(runs: &[&[&str]]) -> Vec<Output> {
+    let children: Vec<_> = runs
+        .iter()
+        .map(|args| {
+            Command::new(env!("CARGO_BIN_EXE_siteready"))
+                .args(*args)
+                .args(["--rate", "0"])
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("run siteready")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("siteready output"))
+        .collect()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -29,10 +50,27 @@ fn score_of(o: &Output) -> u32 {
 
 #[test]
 fn inconclusive_counts_as_the_flag_says() {
+    let outs = siteready_all(&[
+        &["check", BOT, "--require", "all"],
+        &["check", BOT, "--require", "all", "--inconclusive", "pass"],
+        &["check", BOT, "--require", "all", "--inconclusive", "error"],
+        &[
+            "check",
+            BOT,
+            "--require",
+            "all",
+            "--inconclusive",
+            "error",
+            "--fail-under",
+            "50",
+        ],
+        &["check", BOT, "--inconclusive", "error"],
+        &["check", BOT, "--inconclusive", "maybe"],
+    ]);
     // Default (fail): inconclusive is not passing.
-    let o = siteready(&["check", BOT, "--require", "all"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let e = stderr(&o);
+    let o = &outs[0];
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+    let e = stderr(o);
     assert!(e.contains("gate failed"), "{e}");
     assert!(e.contains("products is inconclusive"), "{e}");
     assert_eq!(
@@ -41,12 +79,11 @@ fn inconclusive_counts_as_the_flag_says() {
         "one line names what failed: {e}"
     );
 
-    let o = siteready(&["check", BOT, "--require", "all", "--inconclusive", "pass"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(outs[1].status.code(), Some(0), "{}", stderr(&outs[1]));
 
-    let o = siteready(&["check", BOT, "--require", "all", "--inconclusive", "error"]);
-    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
-    let e = stderr(&o);
+    let o = &outs[2];
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(o));
+    let e = stderr(o);
     assert!(e.contains("gate inconclusive"), "{e}");
     assert!(
         e.contains("products, shipping_policy, refund_policy, checkout"),
@@ -54,25 +91,14 @@ fn inconclusive_counts_as_the_flag_says() {
     );
 
     // A definite failure outranks an inconclusive one.
-    let o = siteready(&[
-        "check",
-        BOT,
-        "--require",
-        "all",
-        "--inconclusive",
-        "error",
-        "--fail-under",
-        "50",
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("score 0 is under 50"), "{}", stderr(&o));
+    let o = &outs[3];
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(o));
+    assert!(stderr(o).contains("score 0 is under 50"), "{}", stderr(o));
 
     // Without a gate the flag changes nothing.
-    let o = siteready(&["check", BOT, "--inconclusive", "error"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(outs[4].status.code(), Some(0), "{}", stderr(&outs[4]));
 
-    let o = siteready(&["check", BOT, "--inconclusive", "maybe"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(outs[5].status.code(), Some(2));
 }
 
 #[test]

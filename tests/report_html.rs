@@ -50,6 +50,8 @@ async fn hostile_report(lang: siteready::Lang) -> Report {
     let rules = RuleSet::embedded().expect("embedded rules");
     let config = siteready::Config {
         lang,
+        // Every page, not only until the four prerequisites pass: all the hostile data.
+        exhaustive: true,
         ..siteready::fixtures::config()
     };
     siteready::audit("fixtures/hostile/xss-shop", &rules, &config)
@@ -143,6 +145,7 @@ async fn hostile_site_strings_never_become_markup() {
         "onerror=alert(4)",
         "javascript:alert(",
         "\\\"><script>alert(16)</script>",
+        "\\\"><img src=x onerror=alert(17)>",
     ] {
         assert!(json.contains(s), "report data lacks {s}");
     }
@@ -157,6 +160,7 @@ async fn hostile_site_strings_never_become_markup() {
         "<iframe src=javascript:alert(11)>",
         "javascript:alert('regions')",
         "text/html; x=\"><script>alert(16)</script>",
+        "q=\"><img src=x onerror=alert(17)>",
     ] {
         assert!(text.contains(s), "the page shows {s:?} as text");
     }

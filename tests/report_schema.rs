@@ -113,6 +113,9 @@ async fn every_fixture_report_validates_against_the_schema() {
                 } else {
                     siteready::Lang::Ko
                 },
+                // Static pages only: rendering would add browser start-ups, and a rendered
+                // report has the same fields.
+                render: siteready::config::RenderMode::Never,
                 ..siteready::fixtures::config()
             };
             let r = siteready::audit(&d.display().to_string(), &rules, &config).await;

@@ -11,6 +11,8 @@ pub struct Decoded {
     pub encoding: &'static str,
     /// Invalid byte sequences were replaced by U+FFFD.
     pub had_errors: bool,
+    /// NUL characters in the text: never in a real page, a sign of binary or corrupt content.
+    pub nul_chars: usize,
 }
 
 fn label_to_encoding(label: &str) -> Option<&'static Encoding> {
@@ -86,10 +88,12 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, tld: Option<&str>) -> De
             det.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow)
         });
     let (text, used, had_errors) = enc.decode(bytes);
+    let nul_chars = text.bytes().filter(|b| *b == 0).count();
     Decoded {
         text: text.into_owned(),
         encoding: used.name(),
         had_errors,
+        nul_chars,
     }
 }
 

@@ -14,15 +14,21 @@ use reqwest::header::{CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use url::{Host, Url};
 
 use super::decode::{decode, Decoded};
+use super::normalize::MAX_URL_LEN;
 use super::scope::{is_blocked_ip, Scope};
 use crate::config::Config;
 
 /// Most redirect hops followed for one request.
 pub const MAX_REDIRECTS: usize = 10;
-/// Longest `Retry-After` honoured; longer waits are cut to this.
+/// Longest `Retry-After` honoured; a server asking for a longer wait gets no retry at all.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
-/// Attempts for a transient failure (connection refused/reset, 429, 503).
+/// Requests sent for one URL when the failures are transient (connection refused or reset,
+/// 429, 503): the first try and two retries.
 const ATTEMPTS: usize = 3;
+/// First backoff between transient failures; doubled on each retry.
+const BACKOFF: Duration = Duration::from_millis(500);
+/// Bytes read from a body without a content type before deciding whether it is HTML.
+const SNIFF_BYTES: usize = 1024;
 
 /// Why a fetch failed; the names are the report's `errors[].kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,14 +68,12 @@ impl ErrorKind {
     }
 
     /// Failures that mean the host itself cannot be reached (exit code 3 for a start URL).
+    /// A timeout is not one of them: the server accepted the connection (connection timeouts
+    /// are classified as `connect`), so the report says what it did instead.
     pub fn is_unreachable(self) -> bool {
         matches!(
             self,
-            ErrorKind::Connect
-                | ErrorKind::Dns
-                | ErrorKind::Tls
-                | ErrorKind::BlockedAddress
-                | ErrorKind::Timeout
+            ErrorKind::Connect | ErrorKind::Dns | ErrorKind::Tls | ErrorKind::BlockedAddress
         )
     }
 }
@@ -121,19 +125,31 @@ pub enum Want {
 #[error("{0} resolves only to private or reserved addresses")]
 struct BlockedAddress(String);
 
+/// Fixed answers for the resolver, so tests can exercise the address filter without DNS.
+type HostTable = Vec<(String, Vec<IpAddr>)>;
+
 /// A DNS resolver that drops private and reserved addresses, so that neither a hostname nor a
-/// DNS-rebinding answer can point the crawler at the local network.
+/// DNS-rebinding answer can point the crawler at the local network: the client connects only
+/// to addresses this resolver returned.
 struct GuardedResolver {
     allow_private: bool,
+    table: Option<Arc<HostTable>>,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow = self.allow_private;
+        let table = self.table.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let found: Vec<SocketAddr> = match &table {
+                Some(t) => t
+                    .iter()
+                    .filter(|(h, _)| h.eq_ignore_ascii_case(&host))
+                    .flat_map(|(_, ips)| ips.iter().map(|ip| SocketAddr::new(*ip, 0)))
+                    .collect(),
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
             let ok: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| allow || !is_blocked_ip(a.ip()))
@@ -156,21 +172,38 @@ pub struct Http {
     /// Exact loopback addresses allowed even when private addresses are not (the local folder server).
     allowed: Vec<(IpAddr, u16)>,
     pub max_body: usize,
+    /// Bound on one whole fetch: every redirect hop, retry and wait included.
+    budget: Duration,
 }
 
 impl Http {
     /// Builds the client for `config`. `allowed` lists addresses exempt from the private-address
     /// guard (the server `check DIR` starts for itself).
     pub fn new(config: &Config, allowed: Vec<(IpAddr, u16)>) -> crate::Result<Arc<Http>> {
+        Http::build(config, allowed, None)
+    }
+
+    fn build(
+        config: &Config,
+        allowed: Vec<(IpAddr, u16)>,
+        table: Option<HostTable>,
+    ) -> crate::Result<Arc<Http>> {
+        // The connect timeout fires before the request timeout, so that a host that never
+        // accepts is told apart (unreachable) from one that accepts and never answers.
+        let connect_timeout = config
+            .timeout
+            .mul_f64(0.75)
+            .clamp(Duration::from_millis(100), Duration::from_secs(10));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_private: config.allow_private,
+                table: table.map(Arc::new),
             }))
             .no_proxy()
             .user_agent(config.user_agent.clone())
             .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .connect_timeout(connect_timeout)
             .pool_max_idle_per_host(config.concurrency.max(1))
             .gzip(true)
             .brotli(true)
@@ -196,6 +229,7 @@ impl Http {
             allow_private: config.allow_private,
             allowed,
             max_body: config.max_body,
+            budget: config.timeout.saturating_mul(2),
         }))
     }
 
@@ -219,9 +253,7 @@ impl Http {
         let ip = match u.host() {
             Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
             Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            Some(Host::Domain(d))
-                if d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost") =>
-            {
+            Some(Host::Domain(d)) if is_localhost_name(d) => {
                 Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
             }
             Some(Host::Domain(_)) => None,
@@ -229,7 +261,9 @@ impl Http {
         };
         if let Some(ip) = ip {
             let port = u.port_or_known_default().unwrap_or(0);
-            if !self.allow_private && is_blocked_ip(ip) && !self.allowed.contains(&(ip, port)) {
+            let exempt = self.allowed.contains(&(ip, port))
+                || self.allowed.contains(&(ip.to_canonical(), port));
+            if !self.allow_private && is_blocked_ip(ip) && !exempt {
                 return Err(FetchError::new(
                     ErrorKind::BlockedAddress,
                     format!(
@@ -255,6 +289,7 @@ impl Http {
 
     /// Fetches `url`, following redirects that stay in `scope` (any redirect when `scope` is
     /// `None`, as for the start URL), with retries, and reads at most `cap` bytes of body.
+    /// The whole fetch — every hop, retry and wait — ends within twice `--timeout`.
     pub async fn fetch(
         &self,
         url: &Url,
@@ -262,12 +297,38 @@ impl Http {
         want: Want,
         cap: usize,
     ) -> Result<Fetched, FetchError> {
+        let end = Instant::now() + self.budget;
+        match tokio::time::timeout(self.budget, self.fetch_within(url, scope, want, cap, end)).await
+        {
+            Ok(r) => r,
+            Err(_) => Err(FetchError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "no complete answer within {:.1} s (redirects and retries included)",
+                    self.budget.as_secs_f64()
+                ),
+                url,
+            )),
+        }
+    }
+
+    async fn fetch_within(
+        &self,
+        url: &Url,
+        scope: Option<&Scope>,
+        want: Want,
+        cap: usize,
+        end: Instant,
+    ) -> Result<Fetched, FetchError> {
         let started = Instant::now();
         let mut cur = url.clone();
         let mut seen: HashSet<String> = HashSet::new();
         seen.insert(cur.to_string());
         let mut hops = 0;
-        let resp = loop {
+        let mut tries = 0;
+        loop {
+            // Every hop is checked before any connection: scheme, credentials, IP literal,
+            // scope; host names are then filtered by the resolver.
             self.guard(&cur)?;
             if hops > 0 {
                 if let Some(s) = scope {
@@ -280,19 +341,25 @@ impl Http {
                     }
                 }
             }
-            let resp = self.send_with_retries(&cur).await?;
+            let resp = self.send_with_retries(&cur, &mut tries, end).await?;
             let status = resp.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 if let Some(loc) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) {
-                    let next = cur.join(loc.trim()).map_err(|e| {
+                    let mut next = cur.join(loc.trim()).map_err(|e| {
                         FetchError::new(
                             ErrorKind::Other,
-                            format!("bad redirect Location '{loc}': {e}"),
+                            format!("bad redirect Location '{}': {e}", truncate(loc, 200)),
                             &cur,
                         )
                     })?;
-                    let mut next = next;
                     next.set_fragment(None);
+                    if next.as_str().len() > MAX_URL_LEN {
+                        return Err(FetchError::new(
+                            ErrorKind::Other,
+                            format!("redirect target longer than {MAX_URL_LEN} characters"),
+                            &cur,
+                        ));
+                    }
                     if !seen.insert(next.to_string()) {
                         return Err(FetchError::new(
                             ErrorKind::RedirectLoop,
@@ -312,92 +379,180 @@ impl Http {
                     continue;
                 }
             }
-            break resp;
-        };
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.trim().to_string());
-        let declared_html = content_type.as_deref().map(is_html_type);
-        if want == Want::Html && declared_html == Some(false) {
-            let bytes = resp.content_length().unwrap_or(0) as usize;
+            let content_type = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.trim().to_string());
+            let declared_html = content_type.as_deref().map(is_html_type);
+            if want == Want::Html && declared_html == Some(false) {
+                // Not HTML: the body is never read (the connection is dropped).
+                let bytes = resp.content_length().unwrap_or(0) as usize;
+                return Ok(Fetched {
+                    final_url: cur,
+                    status,
+                    content_type,
+                    body: None,
+                    bytes,
+                    elapsed: started.elapsed(),
+                    truncated: false,
+                });
+            }
+            let sniff = want == Want::Html && declared_html.is_none();
+            let (buf, truncated) = match read_capped(resp, &cur, cap, sniff).await {
+                Ok(r) => r,
+                Err(e) if e.kind == ErrorKind::Connect && tries < ATTEMPTS => {
+                    // Cut mid-body: ask again for the same hop, after a backoff.
+                    let wait = backoff(tries);
+                    if Instant::now() + wait >= end {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let looks_html = declared_html.unwrap_or_else(|| sniff_html(&buf));
+            let body = if want == Want::Text || looks_html {
+                let tld = cur
+                    .host_str()
+                    .and_then(|h| h.rsplit('.').next())
+                    .map(str::to_string);
+                Some(decode(&buf, content_type.as_deref(), tld.as_deref()))
+            } else {
+                None
+            };
             return Ok(Fetched {
                 final_url: cur,
                 status,
                 content_type,
-                body: None,
-                bytes,
+                body,
+                bytes: buf.len(),
                 elapsed: started.elapsed(),
-                truncated: false,
+                // A sniffed non-HTML body stopped early: not a cut page.
+                truncated: truncated && (want == Want::Text || looks_html),
             });
         }
-        let (buf, truncated) = read_capped(resp, &cur, cap).await?;
-        let looks_html = declared_html.unwrap_or_else(|| sniff_html(&buf));
-        let body = if want == Want::Text || looks_html {
-            let tld = cur
-                .host_str()
-                .and_then(|h| h.rsplit('.').next())
-                .map(str::to_string);
-            Some(decode(&buf, content_type.as_deref(), tld.as_deref()))
-        } else {
-            None
-        };
-        Ok(Fetched {
-            final_url: cur,
-            status,
-            content_type,
-            body,
-            bytes: buf.len(),
-            elapsed: started.elapsed(),
-            truncated,
-        })
     }
 
-    async fn send_with_retries(&self, u: &Url) -> Result<reqwest::Response, FetchError> {
-        let mut attempt = 0;
+    /// Sends one GET, retrying transient failures (connection refused or reset, 429, 503)
+    /// while `tries` stays under [`ATTEMPTS`] and the wait fits before `end`. A `Retry-After`
+    /// longer than [`MAX_RETRY_AFTER`] is not waited for: the answer is returned as it is.
+    async fn send_with_retries(
+        &self,
+        u: &Url,
+        tries: &mut usize,
+        end: Instant,
+    ) -> Result<reqwest::Response, FetchError> {
         loop {
-            attempt += 1;
+            *tries += 1;
             self.polite(u).await;
             match self.client.get(u.as_str()).send().await {
                 Ok(resp) => {
                     let s = resp.status().as_u16();
-                    if (s == 429 || s == 503) && attempt < ATTEMPTS {
-                        let wait = resp
-                            .headers()
-                            .get(RETRY_AFTER)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.trim().parse::<u64>().ok())
-                            .map(Duration::from_secs)
-                            .unwrap_or(Duration::from_secs(1))
-                            .min(MAX_RETRY_AFTER);
-                        drop(resp);
-                        tokio::time::sleep(wait).await;
-                        continue;
+                    if !(s == 429 || s == 503) || *tries >= ATTEMPTS {
+                        return Ok(resp);
                     }
-                    return Ok(resp);
+                    let wait = match resp.headers().get(RETRY_AFTER).map(retry_after) {
+                        None => backoff(*tries),
+                        Some(Some(w)) if w <= MAX_RETRY_AFTER => w,
+                        Some(_) => return Ok(resp),
+                    };
+                    if Instant::now() + wait >= end {
+                        return Ok(resp);
+                    }
+                    drop(resp);
+                    tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
                     let err = classify(&e, u);
-                    let transient = matches!(err.kind, ErrorKind::Connect) && attempt < ATTEMPTS;
-                    if !transient {
+                    // Refused or reset connections are worth another try; timeouts already
+                    // cost a whole --timeout, and other failures will not change.
+                    let transient = err.kind == ErrorKind::Connect
+                        && !err.message.contains("timed out")
+                        && *tries < ATTEMPTS;
+                    let wait = backoff(*tries);
+                    if !transient || Instant::now() + wait >= end {
                         return Err(err);
                     }
-                    tokio::time::sleep(Duration::from_millis(250 * (1 << attempt))).await;
+                    tokio::time::sleep(wait).await;
                 }
             }
         }
     }
 }
 
+/// `localhost` and its subdomains always mean the loopback interface (RFC 6761), whatever DNS says.
+fn is_localhost_name(d: &str) -> bool {
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    d == "localhost" || d.ends_with(".localhost")
+}
+
+fn backoff(tries: usize) -> Duration {
+    BACKOFF.saturating_mul(1 << tries.saturating_sub(1).min(6))
+}
+
+/// `Retry-After` as a delay: delta-seconds, or an HTTP date. `None` when unreadable.
+fn retry_after(v: &reqwest::header::HeaderValue) -> Option<Duration> {
+    let s = v.to_str().ok()?.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate(s)?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the only HTTP date form servers
+/// send in practice.
+fn httpdate(s: &str) -> Option<std::time::SystemTime> {
+    let mut it = s.split_whitespace().skip(1);
+    let day: u64 = it.next()?.parse().ok()?;
+    let mon = it.next()?;
+    let year: i64 = it.next()?.parse().ok()?;
+    let mut hms = it.next()?.split(':').map(|x| x.parse::<u64>().ok());
+    let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|x| x.eq_ignore_ascii_case(mon))? as i64
+        + 1;
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 || year < 1970 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + sec;
+    Some(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Streams the body, counting decompressed bytes, and stops at `cap`. With `sniff`, stops after
+/// the first bytes when they do not look like HTML.
 async fn read_capped(
     mut resp: reqwest::Response,
     u: &Url,
     cap: usize,
+    sniff: bool,
 ) -> Result<(Vec<u8>, bool), FetchError> {
     let mut buf: Vec<u8> =
         Vec::with_capacity(resp.content_length().unwrap_or(16 * 1024).min(1 << 20) as usize);
+    let mut sniffed = !sniff;
     loop {
         match resp.chunk().await {
             Ok(Some(chunk)) => {
@@ -407,6 +562,12 @@ async fn read_capped(
                     return Ok((buf, true));
                 }
                 buf.extend_from_slice(&chunk);
+                if !sniffed && buf.len() >= SNIFF_BYTES {
+                    sniffed = true;
+                    if !sniff_html(&buf) {
+                        return Ok((buf, true));
+                    }
+                }
             }
             Ok(None) => return Ok((buf, false)),
             Err(e) => {
@@ -456,15 +617,23 @@ fn classify(e: &reqwest::Error, u: &Url) -> FetchError {
         src = s.source();
     }
     let lower = text.to_ascii_lowercase();
-    let kind = if e.is_timeout() || lower.contains("timed out") {
-        ErrorKind::Timeout
-    } else if lower.contains("dns")
+    let dns = lower.contains("dns")
         || lower.contains("failed to lookup")
-        || lower.contains("name or service not known")
-    {
+        || lower.contains("name or service not known");
+    let tls = lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake");
+    // Failures while connecting (a connection timeout included) mean the host cannot be
+    // reached; a timeout after that means it accepted and did not answer in time.
+    let kind = if e.is_connect() && dns {
         ErrorKind::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
-    {
+    } else if e.is_connect() && tls {
+        ErrorKind::Tls
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else if e.is_timeout() || lower.contains("timed out") {
+        ErrorKind::Timeout
+    } else if dns {
+        ErrorKind::Dns
+    } else if tls {
         ErrorKind::Tls
     } else if e.is_connect()
         || e.is_request()

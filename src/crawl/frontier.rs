@@ -1,8 +1,9 @@
 //! The best-first frontier: a priority queue of URLs to fetch, a seen set, and the caps that
 //! keep a trap (calendar, paginator, 100,000-link page) from filling memory or the budget.
 
+use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use url::Url;
@@ -45,32 +46,6 @@ pub struct Entry {
     pub predicted: Vec<usize>,
 }
 
-struct Item {
-    priority: i32,
-    seq: u64,
-    entry: Entry,
-}
-
-impl PartialEq for Item {
-    fn eq(&self, o: &Self) -> bool {
-        self.priority == o.priority && self.seq == o.seq
-    }
-}
-impl Eq for Item {}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Item {
-    // Highest priority first; among equals, first found first (breadth-first within a rank).
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.priority
-            .cmp(&o.priority)
-            .then_with(|| o.seq.cmp(&self.seq))
-    }
-}
-
 /// Why a URL was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
@@ -80,20 +55,25 @@ pub enum Refused {
     Trap,
 }
 
-/// Priority queue + seen set + caps.
+/// Priority queue + seen set + caps. When the queue is full, a new URL ranked above the
+/// lowest queued one takes its place, so the best links found late are not lost.
 pub struct Frontier {
-    heap: BinaryHeap<Item>,
+    /// Keyed by (priority, reversed arrival): the last key is the best, earliest found.
+    queue: BTreeMap<(i32, Reverse<u64>), Entry>,
     seen: HashSet<u64>,
     per_pattern: HashMap<u64, u32>,
     pattern_cap: u32,
     cap: usize,
     seq: u64,
-    /// URLs refused because the frontier or a pattern was full.
+    /// URLs refused or evicted because the frontier or a pattern was full.
     pub dropped: usize,
 }
 
 /// Most distinct URLs remembered; past this, new URLs are refused.
 const MAX_SEEN: usize = 1_000_000;
+
+/// A queue size that keeps the best links of any site while bounding memory (a few MB).
+pub const MAX_QUEUED: usize = 20_000;
 
 fn h(s: &str) -> u64 {
     let mut x = DefaultHasher::new();
@@ -105,11 +85,11 @@ impl Frontier {
     /// `cap`: most queued URLs; `pattern_cap`: most URLs of one shape (0 = no cap).
     pub fn new(cap: usize, pattern_cap: u32) -> Self {
         Frontier {
-            heap: BinaryHeap::new(),
+            queue: BTreeMap::new(),
             seen: HashSet::new(),
             per_pattern: HashMap::new(),
             pattern_cap,
-            cap,
+            cap: cap.max(1),
             seq: 0,
             dropped: 0,
         }
@@ -127,18 +107,43 @@ impl Frontier {
         }
     }
 
+    /// Whether a link to `url` could be queued at all (not seen, not a trap shape, its pattern
+    /// not full): a cheap test before ranking the link.
+    pub fn admits(&self, url: &Url) -> bool {
+        if self.is_seen(url) || has_repeating_segments(url) {
+            return false;
+        }
+        self.pattern_cap == 0
+            || self
+                .per_pattern
+                .get(&h(&pattern_key(url)))
+                .is_none_or(|n| *n < self.pattern_cap)
+    }
+
     /// Queues an entry unless it was seen, is a trap shape, or a cap is reached.
     pub fn push(&mut self, e: Entry) -> Result<(), Refused> {
         let key = h(e.url.as_str());
         if self.seen.contains(&key) {
             return Err(Refused::Seen);
         }
-        if has_repeating_segments(&e.url) {
+        if e.source != Source::Seed && has_repeating_segments(&e.url) {
             return Err(Refused::Trap);
         }
-        if self.heap.len() >= self.cap || self.seen.len() >= MAX_SEEN {
+        if self.seen.len() >= MAX_SEEN {
             self.dropped += 1;
             return Err(Refused::Full);
+        }
+        if self.queue.len() >= self.cap {
+            match self.queue.first_key_value() {
+                Some((&(lowest, _), _)) if e.priority > lowest => {
+                    self.queue.pop_first();
+                    self.dropped += 1;
+                }
+                _ => {
+                    self.dropped += 1;
+                    return Err(Refused::Full);
+                }
+            }
         }
         if self.pattern_cap > 0 && e.source != Source::Seed {
             let n = self.per_pattern.entry(h(&pattern_key(&e.url))).or_insert(0);
@@ -150,35 +155,30 @@ impl Frontier {
         }
         self.seen.insert(key);
         self.seq += 1;
-        self.heap.push(Item {
-            priority: e.priority,
-            seq: self.seq,
-            entry: e,
-        });
+        self.queue.insert((e.priority, Reverse(self.seq)), e);
         Ok(())
     }
 
     pub fn pop(&mut self) -> Option<Entry> {
-        self.heap.pop().map(|i| i.entry)
+        self.queue.pop_last().map(|(_, e)| e)
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.queue.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.queue.is_empty()
     }
 
     /// Recomputes every queued priority (when a check passes, links that only served it drop).
     pub fn reprioritize(&mut self, mut f: impl FnMut(&Entry) -> i32) {
-        let items = std::mem::take(&mut self.heap).into_vec();
-        self.heap = items
+        let items = std::mem::take(&mut self.queue);
+        self.queue = items
             .into_iter()
-            .map(|mut i| {
-                i.priority = f(&i.entry);
-                i.entry.priority = i.priority;
-                i
+            .map(|((_, seq), mut e)| {
+                e.priority = f(&e);
+                ((e.priority, seq), e)
             })
             .collect();
     }
@@ -226,5 +226,29 @@ mod tests {
         }
         assert_eq!(g.len(), 5);
         assert_eq!(g.dropped, 5);
+    }
+
+    #[test]
+    fn a_full_queue_keeps_the_best_links() {
+        let mut f = Frontier::new(3, 0);
+        for (i, p) in [5, 1, 3, 9, 0, 7].iter().enumerate() {
+            let _ = f.push(e(&format!("http://s/p{i}"), *p));
+        }
+        let kept: Vec<i32> = std::iter::from_fn(|| f.pop()).map(|e| e.priority).collect();
+        assert_eq!(kept, vec![9, 7, 5]);
+    }
+
+    #[test]
+    fn traps_are_refused_but_not_as_the_start_url() {
+        let mut f = Frontier::new(10, 2);
+        let trap = "http://s/a/b/a/b/a/b/a/b";
+        assert!(!f.admits(&Url::parse(trap).unwrap()));
+        assert_eq!(f.push(e(trap, 1)), Err(Refused::Trap));
+        let mut seed = e(trap, 1);
+        seed.source = Source::Seed;
+        assert!(f.push(seed).is_ok());
+        f.push(e("http://s/cal?day=1", 1)).unwrap();
+        f.push(e("http://s/cal?day=2", 1)).unwrap();
+        assert!(!f.admits(&Url::parse("http://s/cal?day=3").unwrap()));
     }
 }

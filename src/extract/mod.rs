@@ -1,12 +1,13 @@
 //! Turns one HTML document into [`PageFacts`], once. Rules read facts, never HTML, so the DOM is
 //! dropped as soon as this module returns.
 
+pub mod guard;
 pub mod lang;
 mod structured;
 mod text;
 
 use ego_tree::iter::Edge;
-use scraper::{Html, Node, Selector};
+use scraper::{Node, Selector};
 use serde::Serialize;
 use url::Url;
 
@@ -94,6 +95,8 @@ pub struct PageFacts {
     pub main_chars: usize,
     /// The page looks like a script shell that a browser must build (little text, scripts present).
     pub script_shell: bool,
+    /// What was cut from markup too deep, too wide or too big to parse at normal cost.
+    pub markup_capped: Option<String>,
     /// Payment calls the checkout probe recorded when it clicked the pay button of the
     /// rendered page (`click on 결제하기 called IMP.request_pay({…})`); empty without rendering.
     pub pg_calls: Vec<String>,
@@ -209,8 +212,24 @@ struct OpenLink {
 /// Parses `html` (already decoded) at `base` into facts. `selectors` are the rule set's CSS
 /// selectors, counted here so that rules never need the DOM.
 pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
-    let doc = Html::parse_document(html);
+    // Hostile markup (deep nesting, attribute floods, huge trees) is bounded before parsing.
+    let (tamed, taming) = guard::tame(html);
+    let (doc, stopped) = guard::parse(&tamed);
+    drop(tamed);
     let mut f = PageFacts::default();
+    if taming.changed() || stopped {
+        f.markup_capped = Some(format!(
+            "markup beyond the parser's bounds: {} tags dropped (deeper than {} levels or too many open formatting elements), {} attribute lists cut, {}",
+            taming.dropped_tags,
+            guard::MAX_DEPTH,
+            taming.cut_attrs,
+            match (taming.cut_at, stopped) {
+                (Some(at), _) => format!("document cut at byte {at} (more than {} nodes)", guard::MAX_NODES),
+                (None, true) => format!("document cut at {} nodes", guard::MAX_NODES),
+                (None, false) => "nothing cut".to_string(),
+            }
+        ));
+    }
     let mut base = base.clone();
 
     // <base href> changes how relative links resolve.

@@ -24,6 +24,8 @@ pub struct LaunchOptions {
     /// The site's keys (registrable domains or IP addresses): only these are resolved and
     /// connected to directly; everything else goes to the dead-end proxy.
     pub site_keys: Vec<String>,
+    /// For a site served by IP address, the one port reached directly (the page's own).
+    pub site_port: Option<u16>,
     /// Appended to Chromium's own User-Agent, so the site can tell who visits.
     pub user_agent: String,
 }
@@ -71,14 +73,16 @@ fn kill_tree(pid: Option<u32>, child: &mut tokio::process::Child) {
     }
 }
 
-/// `--proxy-bypass-list` entries for the site: its hosts go direct, nothing else does.
-fn bypass_list(keys: &[String]) -> String {
+/// `--proxy-bypass-list` entries for the site: its hosts go direct, nothing else does (a site
+/// served by IP address: that address and port only).
+fn bypass_list(keys: &[String], port: Option<u16>) -> String {
     let mut v = vec!["<-loopback>".to_string()];
+    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
     for k in keys {
         if k.parse::<std::net::Ipv6Addr>().is_ok() {
-            v.push(format!("[{k}]"));
+            v.push(format!("[{k}]{port}"));
         } else if k.parse::<std::net::Ipv4Addr>().is_ok() {
-            v.push(k.clone());
+            v.push(format!("{k}{port}"));
         } else {
             v.push(k.clone());
             v.push(format!("*.{k}"));
@@ -294,7 +298,7 @@ fn args(opts: &LaunchOptions, profile: &Path, proxy: std::net::SocketAddr) -> Ve
     a.push(format!("--proxy-server=http://{proxy}"));
     a.push(format!(
         "--proxy-bypass-list={}",
-        bypass_list(&opts.site_keys)
+        bypass_list(&opts.site_keys, opts.site_port)
     ));
     a.push(format!(
         "--host-resolver-rules={}",
@@ -312,8 +316,8 @@ mod tests {
     fn only_the_site_bypasses_the_dead_end_proxy() {
         let keys = vec!["example.co.kr".to_string(), "127.0.0.1".to_string()];
         assert_eq!(
-            bypass_list(&keys),
-            "<-loopback>;example.co.kr;*.example.co.kr;127.0.0.1"
+            bypass_list(&keys, Some(8080)),
+            "<-loopback>;example.co.kr;*.example.co.kr;127.0.0.1:8080"
         );
         assert_eq!(
             resolver_rules(&keys),

@@ -207,12 +207,13 @@ impl Renderer {
         })))
     }
 
-    async fn browser(&self, scope: &Scope) -> Result<Arc<Browser>, String> {
+    async fn browser(&self, scope: &Scope, page: &Url) -> Result<Arc<Browser>, String> {
         self.browser
             .get_or_init(|| async {
                 let opts = LaunchOptions {
                     path: self.path.clone(),
                     site_keys: scope.keys().to_vec(),
+                    site_port: page.port_or_known_default(),
                     user_agent: self.user_agent.clone(),
                 };
                 Browser::launch(&opts)
@@ -292,7 +293,7 @@ impl Renderer {
             scope.add(&fetched.final_url); // the seed's redirect target is the site
         }
         let mut out = Rendered::default();
-        let browser = match self.browser(&scope).await {
+        let browser = match self.browser(&scope, &fetched.final_url).await {
             Ok(b) => b,
             Err(e) => {
                 if self.mode == RenderMode::Always {
@@ -438,7 +439,85 @@ fn probe_summary(p: &ProbeResult) -> String {
             .join("; ")
     };
     one_line(
-        &format!("clicked “{b}” after filling {} field{plural}: {what}", p.filled),
+        &format!(
+            "clicked “{b}” after filling {} field{plural}: {what}",
+            p.filled
+        ),
         600,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(html: &str) -> PageFacts {
+        let u = Url::parse("https://shop.example/").unwrap();
+        extract::extract(&u, html, &[])
+    }
+
+    #[test]
+    fn script_shells_need_rendering_and_content_pages_do_not() {
+        let shell = r#"<html><head><script src="/js/app.js"></script></head><body><div id="app"></div></body></html>"#;
+        assert!(needs_render(shell, &facts(shell)));
+        // An empty root with a header and footer around it still needs the browser.
+        let words = "배송 안내 이용약관 개인정보처리방침 고객센터 02-123-4567 ".repeat(12);
+        let framed = format!(
+            r#"<html><body><header>{words}</header><div id="__next"></div><footer>{words}</footer><script src="/_next/static/chunks/main.js"></script></body></html>"#
+        );
+        let f = facts(&framed);
+        assert!(!f.script_shell, "too much text for the plain shell test");
+        assert!(needs_render(&framed, &f));
+        // Server-rendered content with scripts: read statically.
+        let body = "리넨 쿠션 커버 18,000원 프렌치 리넨 100%. ".repeat(80);
+        let page = format!(
+            r#"<html><body><main>{body}</main><div id="app"><p>x</p></div><script src="/_next/static/x.js"></script></body></html>"#
+        );
+        assert!(!needs_render(&page, &facts(&page)));
+        // No script at all: nothing to render.
+        let bare = "<html><body><div id=\"root\"></div></body></html>";
+        assert!(!needs_render(bare, &facts(bare)));
+    }
+
+    #[test]
+    fn chromium_is_looked_up_flag_first() {
+        let c = Config {
+            chromium: Some(PathBuf::from("/opt/chromium/chrome")),
+            ..Config::default()
+        };
+        assert_eq!(chromium_path(&c), PathBuf::from("/opt/chromium/chrome"));
+    }
+
+    #[test]
+    fn payment_gateway_hosts() {
+        for u in [
+            "https://cdn.iamport.kr/v1/iamport.js",
+            "https://js.tosspayments.com/v1/payment",
+            "https://stdpay.inicis.com/stdjs/INIStdPay.js",
+            "https://js.stripe.com/v3",
+        ] {
+            assert!(is_pg_host(&Url::parse(u).unwrap()), "{u}");
+        }
+        assert!(!is_pg_host(
+            &Url::parse("https://notstripe.com.example/").unwrap()
+        ));
+    }
+
+    #[test]
+    fn probe_summary_names_the_button_and_the_call() {
+        let p = ProbeResult {
+            button: Some("결제하기".into()),
+            filled: 4,
+            pg_calls: vec!["click on 결제하기 called IMP.request_pay({\"pg\":\"kcp\"})".into()],
+            other: vec![],
+        };
+        assert_eq!(
+            probe_summary(&p),
+            "clicked “결제하기” after filling 4 fields: called IMP.request_pay({\"pg\":\"kcp\"})"
+        );
+        assert_eq!(
+            probe_summary(&ProbeResult::default()),
+            "no pay button found (filled 0 fields)"
+        );
+    }
 }

@@ -67,11 +67,19 @@ fn starts_payment(line: &str) -> bool {
     let Some((_, call)) = line.split_once(" called ") else {
         return false;
     };
+    // `TossPayments(…).requestPayment('카드', {…})` → `tosspayments.requestpayment`
+    let call = call.replace("(…)", "").to_ascii_lowercase();
     let name = call.split('(').next().unwrap_or("");
-    let last = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    ["request", "pay", "open", "execute", "submit", "confirm", "checkout", "redirect"]
+    match name.rsplit_once('.') {
+        // A method: IMP.request_pay, TossPayments(…).requestPayment, INIStdPay.pay.
+        Some((_, last)) => [
+            "request", "pay", "open", "execute", "submit", "confirm", "checkout", "redirect",
+        ]
         .iter()
-        .any(|k| last.contains(k))
+        .any(|k| last.contains(k)),
+        // A plain function: KCP_Pay_Execute, nicepayStart (not factories like TossPayments).
+        None => name.contains("execute") || name.ends_with("start") || name == "gopay",
+    }
 }
 
 /// True when `u` belongs to a payment gateway.
@@ -730,4 +738,25 @@ async fn decide(
     };
     lock(state).dns.insert(key, r.clone());
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payment_requests_come_before_sdk_setup() {
+        let mut v = [
+            "click on Pay called IMP.init('imp1')",
+            "click on Pay called TossPayments('ck')",
+            "click on Pay called TossPayments(…).requestPayment('카드', {})",
+        ];
+        v.sort_by_key(|c| !starts_payment(c));
+        assert!(v[0].contains("requestPayment"), "{v:?}");
+        assert!(starts_payment(
+            "click on Pay requested https://pg.example/ (blocked)"
+        ));
+        assert!(starts_payment("click on Pay called KCP_Pay_Execute({})"));
+        assert!(!starts_payment("click on Pay called IMP.init('imp1')"));
+    }
 }

@@ -17,7 +17,12 @@ pub fn to_html(r: &Report) -> String {
         .or_else(|_| Url::parse(&r.target.url))
         .ok()
         .map(|u| u.origin());
-    let ctx = Ctx { l, origin };
+    let ctx = Ctx {
+        l,
+        origin,
+        shots: &r.screenshots,
+        shown: Default::default(),
+    };
     let mut o = String::with_capacity(64 * 1024);
     head(&mut o, r, l);
     o.push_str("<body>\n<div class=\"wrap\">\n");
@@ -43,6 +48,7 @@ pub fn to_html(r: &Report) -> String {
         }
         o.push_str("</section>\n");
     }
+    screenshots(&mut o, r, &ctx);
     crawl(&mut o, r, &ctx);
     errors(&mut o, r, &ctx);
     settings(&mut o, r, l);
@@ -56,9 +62,37 @@ pub fn to_html(r: &Report) -> String {
     o
 }
 
-struct Ctx {
+struct Ctx<'a> {
     l: &'static Labels,
     origin: Option<url::Origin>,
+    /// Screenshots of rendered pages (page URL → data URI), each shown once, at its first
+    /// evidence.
+    shots: &'a std::collections::BTreeMap<String, String>,
+    shown: std::cell::RefCell<std::collections::HashSet<String>>,
+}
+
+/// A thumbnail of the page's screenshot, the first time the page appears as evidence. Only
+/// base64 JPEG/PNG data URIs are embedded: the report file may come from anywhere.
+fn thumbnail(url: &str, ctx: &Ctx) -> String {
+    let Some(data) = ctx.shots.get(url) else {
+        return String::new();
+    };
+    let ok = ["data:image/jpeg;base64,", "data:image/png;base64,"]
+        .iter()
+        .any(|p| {
+            data.strip_prefix(p).is_some_and(|b| {
+                b.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='))
+            })
+        });
+    if !ok || !ctx.shown.borrow_mut().insert(url.to_string()) {
+        return String::new();
+    }
+    format!(
+        "<img class=\"shot\" src=\"{}\" alt=\"{}\" width=\"240\" height=\"150\">",
+        esc(data),
+        esc(&format!("{url} (rendered)"))
+    )
 }
 
 /// Escapes text for HTML element content and double- or single-quoted attribute values.
@@ -482,7 +516,10 @@ fn fact_value(v: &serde_json::Value, l: &Labels) -> String {
                 })
                 .collect();
             if a.len() > SHOWN {
-                items.push(format!("<span class=\"sub\">{}</span>", more(a.len() - SHOWN, l)));
+                items.push(format!(
+                    "<span class=\"sub\">{}</span>",
+                    more(a.len() - SHOWN, l)
+                ));
             }
             items.join(" ")
         }
@@ -550,15 +587,61 @@ fn evidence(o: &mut String, ev: &[Evidence], ctx: &Ctx) {
                 )
             };
             o.push_str(&format!(
-                "<div class=\"hit\"><div class=\"page\"><span class=\"kind\">{}</span> {}</div><blockquote class=\"snip\">{}</blockquote>{also}</div>\n",
+                "<div class=\"hit\"><div class=\"page\"><span class=\"kind\">{}</span> {}</div><blockquote class=\"snip\">{}</blockquote>{also}{}</div>\n",
                 esc(&e.kind),
                 link(&e.url, &short_url(&e.url, ctx.origin.as_ref())),
-                highlight(&e.snippet, &e.matched)
+                highlight(&e.snippet, &e.matched),
+                thumbnail(&e.url, ctx)
             ));
         }
         o.push_str("</li>\n");
     }
     o.push_str("</ol>\n");
+}
+
+/// True for `data:image/{png,jpeg,webp};base64,…` with nothing but base64 after the comma: the
+/// only image sources the report shows (its policy allows `data:` images and nothing else).
+fn safe_image(uri: &str) -> bool {
+    let Some(rest) = [
+        "data:image/png;base64,",
+        "data:image/jpeg;base64,",
+        "data:image/webp;base64,",
+    ]
+    .iter()
+    .find_map(|p| uri.strip_prefix(p)) else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
+/// Thumbnails of rendered pages that gave evidence (`--screenshots`).
+fn screenshots(o: &mut String, r: &Report, ctx: &Ctx) {
+    let shots: Vec<(&String, &String)> = r
+        .screenshots
+        .iter()
+        .filter(|(_, uri)| safe_image(uri))
+        .collect();
+    if shots.is_empty() {
+        return;
+    }
+    let l = ctx.l;
+    o.push_str(&format!(
+        "<section id=\"screenshots\" aria-labelledby=\"h-shots\">\n<h2 id=\"h-shots\">{}</h2>\n<p class=\"note\">{}</p>\n<div class=\"shots\">\n",
+        l.screenshots, l.screenshots_note
+    ));
+    for (url, uri) in shots {
+        let short = short_url(url, ctx.origin.as_ref());
+        o.push_str(&format!(
+            "<figure class=\"shot\"><img src=\"{}\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
+            esc(uri),
+            esc(&short),
+            link(url, &short)
+        ));
+    }
+    o.push_str("</div>\n</section>\n");
 }
 
 fn crawl(o: &mut String, r: &Report, ctx: &Ctx) {
@@ -795,6 +878,7 @@ ol.evidence{list-style:none;margin:0;padding:0}
 .kind{display:inline-block;font-size:10.5px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);min-width:3.5em}
 .snip{margin:2px 0 6px;color:#30363d;font-size:13.5px;overflow-wrap:anywhere}
 mark{background:#ffe58a;color:inherit;padding:0 2px;border-radius:3px}
+img.shot{display:block;max-width:100%;height:auto;margin:2px 0 8px;border:1px solid var(--line);border-radius:4px}
 .none{color:var(--muted);font-style:italic;margin:4px 0}
 dl.kv{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:6px 20px;margin:0}
 dl.kv dt{color:var(--muted);font-size:13.5px}
@@ -820,6 +904,10 @@ td.ct{color:var(--muted);font-size:12px}
 .err{color:var(--fail)}
 .warn{color:var(--warn)}
 .nolink{overflow-wrap:anywhere}
+.shots{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px}
+.shot{margin:0;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:8px;break-inside:avoid}
+.shot img{display:block;width:100%;height:auto;border-radius:6px;border:1px solid var(--soft)}
+.shot figcaption{font-size:12px;margin-top:6px;overflow-wrap:anywhere}
 .foot{margin-top:32px;color:var(--muted);font-size:12px;text-align:center}
 @media (max-width:760px){
 .wrap{padding:16px 12px 32px}
@@ -888,6 +976,30 @@ mod tests {
         );
         assert_eq!(highlight("no match here", "zzz"), "no match here");
         assert_eq!(highlight("배송비 무료", "무료"), "배송비 <mark>무료</mark>");
+    }
+
+    #[test]
+    fn only_base64_image_screenshots_are_shown() {
+        assert!(safe_image("data:image/jpeg;base64,/9j/4AAQSkZJRg=="));
+        assert!(!safe_image("data:image/svg+xml;base64,PHN2Zz4="));
+        assert!(!safe_image("data:text/html;base64,PHNjcmlwdD4="));
+        assert!(!safe_image(
+            "data:image/png;base64,AAAA\" onerror=\"alert(1)"
+        ));
+        assert!(!safe_image("javascript:alert(1)"));
+        let mut r: Report = serde_json::from_str(include_str!("testdata/mini.json")).unwrap();
+        r.screenshots.insert(
+            "https://shop.example/cart".into(),
+            "data:image/png;base64,iVBORw0KGgo=".into(),
+        );
+        r.screenshots.insert(
+            "https://shop.example/x".into(),
+            "data:text/html,<script>".into(),
+        );
+        let html = to_html(&r);
+        assert_eq!(html.matches("<img ").count(), 1, "only the valid image");
+        assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgo=\""));
+        assert!(!html.contains("data:text/html"));
     }
 
     #[test]

@@ -1,11 +1,152 @@
 //! Evaluating compiled rules against one page's facts, and scoring links for the frontier.
 
+use regex::Regex;
+use regex_automata::{meta, Anchored, Input, MatchKind};
+use regex_syntax::hir::{self, Hir, HirKind, Look};
 use url::Url;
 
 use super::{Owner, RuleSet, Signal};
 use crate::extract::{snippet_around, Area, Link, PageFacts};
 
 const SNIPPET: usize = 200;
+
+/// A rule pattern with Unicode word boundaries (`\b`), matched in two steps. The regex engine's
+/// fast DFA gives up on a Unicode `\b` at the first non-ASCII byte of the text (every Korean page,
+/// and most English ones: `–`, `©`, `₩`) and falls back to an NFA simulation that costs a
+/// hundred times more, on every page, for every such rule. So the same pattern without its word
+/// boundaries, which matches wherever the exact one does (and more) and runs on the DFA, finds
+/// candidate starts; the exact pattern then only confirms at those starts, anchored. Results are
+/// the exact pattern's, match for match.
+#[derive(Debug, Clone)]
+pub(crate) struct Bounded {
+    loose: meta::Regex,
+    exact: meta::Regex,
+}
+
+/// The pattern with every Unicode word-boundary assertion replaced by "always true".
+fn relax(h: &Hir) -> Hir {
+    match h.kind() {
+        HirKind::Look(l)
+            if matches!(
+                l,
+                Look::WordUnicode
+                    | Look::WordUnicodeNegate
+                    | Look::WordStartUnicode
+                    | Look::WordEndUnicode
+                    | Look::WordStartHalfUnicode
+                    | Look::WordEndHalfUnicode
+            ) =>
+        {
+            Hir::empty()
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => h.clone(),
+        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
+            min: r.min,
+            max: r.max,
+            greedy: r.greedy,
+            sub: Box::new(relax(&r.sub)),
+        }),
+        HirKind::Capture(c) => Hir::capture(hir::Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(relax(&c.sub)),
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(relax).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(relax).collect()),
+    }
+}
+
+impl Bounded {
+    /// `Some` for patterns with a Unicode word boundary (built as `regex::Regex` builds them).
+    pub(crate) fn new(re: &Regex) -> Option<Bounded> {
+        let syntax = regex_automata::util::syntax::Config::new().utf8(true);
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(true)
+            .build()
+            .parse(re.as_str())
+            .ok()?;
+        if !hir.properties().look_set().contains_word_unicode() {
+            return None;
+        }
+        let config = meta::Config::new()
+            .match_kind(MatchKind::LeftmostFirst)
+            .utf8_empty(true)
+            .nfa_size_limit(Some(super::REGEX_SIZE_LIMIT));
+        let loose = meta::Builder::new()
+            .configure(config.clone())
+            .syntax(syntax)
+            .build_from_hir(&relax(&hir))
+            .ok()?;
+        let exact = meta::Builder::new()
+            .configure(config)
+            .syntax(syntax)
+            .build(re.as_str())
+            .ok()?;
+        Some(Bounded { loose, exact })
+    }
+
+    /// The leftmost-first match starting at or after `at`: what `Regex::find_at` returns.
+    /// No exact match can start before the loose pattern's leftmost start, so each candidate is
+    /// confirmed anchored, and the next candidate is searched from one character further.
+    fn find_at(&self, hay: &str, mut at: usize) -> Option<(usize, usize)> {
+        loop {
+            let start = self.loose.search(&Input::new(hay).range(at..))?.start();
+            let anchored = Input::new(hay).range(start..).anchored(Anchored::Yes);
+            if let Some(m) = self.exact.search(&anchored) {
+                return Some((m.start(), m.end()));
+            }
+            at = start + hay[start..].chars().next()?.len_utf8();
+        }
+    }
+}
+
+/// A rule's regex, with its two-step matcher when it has one.
+#[derive(Clone, Copy)]
+pub(crate) struct Pat<'a> {
+    re: &'a Regex,
+    fast: Option<&'a Bounded>,
+}
+
+impl<'a> Pat<'a> {
+    fn find_at(&self, hay: &str, at: usize) -> Option<(usize, usize)> {
+        match self.fast {
+            Some(b) => b.find_at(hay, at),
+            None => self.re.find_at(hay, at).map(|m| (m.start(), m.end())),
+        }
+    }
+
+    pub(crate) fn find(&self, hay: &str) -> Option<(usize, usize)> {
+        self.find_at(hay, 0)
+    }
+
+    pub(crate) fn is_match(&self, hay: &str) -> bool {
+        match self.fast {
+            Some(b) => b.find_at(hay, 0).is_some(),
+            None => self.re.is_match(hay),
+        }
+    }
+
+    /// Successive non-overlapping matches, as `Regex::find_iter` yields them (an empty match
+    /// right where the previous match ended is skipped).
+    pub(crate) fn find_iter<'h>(&self, hay: &'h str) -> impl Iterator<Item = (usize, usize)> + 'h
+    where
+        'a: 'h,
+    {
+        let this = *self;
+        let mut at = Some(0usize);
+        let mut last_end: Option<usize> = None;
+        std::iter::from_fn(move || loop {
+            let (s, e) = this.find_at(hay, at?)?;
+            if s == e && last_end == Some(e) {
+                at = hay[s..].chars().next().map(|c| s + c.len_utf8());
+                continue;
+            }
+            last_end = Some(e);
+            at = Some(e);
+            return Some((s, e));
+        })
+    }
+}
 
 /// What the evaluator needs to know about one fetched page.
 pub struct PageInput<'a> {
@@ -38,27 +179,24 @@ fn path_query(u: &Url) -> String {
     }
 }
 
-fn text_hit(text: &str, re: &regex::Regex, min: usize) -> Option<(String, String)> {
+fn text_hit(text: &str, re: Pat<'_>, min: usize) -> Option<(String, String)> {
     let mut it = re.find_iter(text);
-    let first = it.next()?;
+    let (start, end) = it.next()?;
     if min > 1 && it.take(min - 1).count() < min - 1 {
         return None;
     }
     Some((
-        snippet_around(text, first.start(), first.end(), SNIPPET),
-        first.as_str().to_string(),
+        snippet_around(text, start, end, SNIPPET),
+        text[start..end].to_string(),
     ))
 }
 
-fn list_hit<'a>(
-    items: impl Iterator<Item = &'a str>,
-    re: &regex::Regex,
-) -> Option<(String, String)> {
+fn list_hit<'a>(items: impl Iterator<Item = &'a str>, re: Pat<'_>) -> Option<(String, String)> {
     for s in items {
-        if let Some(m) = re.find(s) {
+        if let Some((start, end)) = re.find(s) {
             return Some((
-                snippet_around(s, m.start(), m.end(), SNIPPET),
-                m.as_str().to_string(),
+                snippet_around(s, start, end, SNIPPET),
+                s[start..end].to_string(),
             ));
         }
     }
@@ -66,6 +204,14 @@ fn list_hit<'a>(
 }
 
 impl RuleSet {
+    /// Rule `i`'s regex `re` (one of its signal's), with the two-step matcher when it has one.
+    pub(crate) fn pat<'a>(&'a self, i: usize, re: &'a Regex) -> Pat<'a> {
+        Pat {
+            re,
+            fast: self.bounded.get(i).and_then(Option::as_ref),
+        }
+    }
+
     /// Evaluates every page-level rule on one page. Non-2xx pages only give class (by URL) and
     /// `status` evidence: an error page's text proves nothing.
     pub fn evaluate(&self, p: PageInput<'_>) -> PageEval {
@@ -81,7 +227,7 @@ impl RuleSet {
             let hit = match (&r.signal, p.facts) {
                 // Class link rules predict where a link leads; they say nothing about this page.
                 (Signal::Link { .. }, _) => false,
-                (Signal::Url(re), _) => re.is_match(&pq),
+                (Signal::Url(re), _) => self.pat(i, re).is_match(&pq),
                 (_, None) => false,
                 _ if !ok => false,
                 (_, Some(f)) => self.match_signal(i, f, p.url, &pq, p.status).is_some(),
@@ -123,9 +269,10 @@ impl RuleSet {
 
     fn match_without_facts(&self, i: usize, pq: &str, status: u16) -> Option<(String, String)> {
         match &self.rules[i].signal {
-            Signal::Url(re) => re
+            Signal::Url(re) => self
+                .pat(i, re)
                 .find(pq)
-                .map(|m| (pq.to_string(), m.as_str().to_string())),
+                .map(|(s, e)| (pq.to_string(), pq[s..e].to_string())),
             Signal::Status { min, max } => (status >= *min && status <= *max)
                 .then(|| (format!("HTTP {status} for {pq}"), status.to_string())),
             _ => None,
@@ -142,42 +289,48 @@ impl RuleSet {
     ) -> Option<(String, String)> {
         match &self.rules[i].signal {
             Signal::Url(_) | Signal::Status { .. } => self.match_without_facts(i, pq, status),
-            Signal::PageUrl(re) => re
+            Signal::PageUrl(re) => self
+                .pat(i, re)
                 .find(url.as_str())
-                .map(|m| (truncate(url.as_str()), m.as_str().to_string())),
+                .map(|(s, e)| (truncate(url.as_str()), url.as_str()[s..e].to_string())),
             Signal::Link { re, area } => {
+                let re = self.pat(i, re);
                 for l in &f.links {
                     if area.is_some_and(|a| a != l.area) {
                         continue;
                     }
                     let href = path_query(&l.url);
-                    if re.is_match(&l.text) || re.is_match(&href) {
-                        let m = re
-                            .find(&l.text)
-                            .or_else(|| re.find(&href))
-                            .map(|m| m.as_str().to_string())
-                            .unwrap_or_default();
+                    let found = re
+                        .find(&l.text)
+                        .map(|(s, e)| l.text[s..e].to_string())
+                        .or_else(|| re.find(&href).map(|(s, e)| href[s..e].to_string()));
+                    if let Some(m) = found {
                         let snippet = crate::extract::collapse_ws(&format!("{} → {}", l.text, href));
                         return Some((truncate(&snippet), m));
                     }
                 }
                 None
             }
-            Signal::Title(re) => list_hit(std::iter::once(f.title.as_str()), re),
-            Signal::Heading(re) => list_hit(f.headings.iter().map(String::as_str), re),
+            Signal::Title(re) => list_hit(std::iter::once(f.title.as_str()), self.pat(i, re)),
+            Signal::Heading(re) => {
+                list_hit(f.headings.iter().map(String::as_str), self.pat(i, re))
+            }
             Signal::Text { re, min_count, footer } => {
                 let hay = if *footer { &f.footer_text } else { &f.text };
-                text_hit(hay, re, *min_count)
+                text_hit(hay, self.pat(i, re), *min_count)
             }
-            Signal::Button(re) => list_hit(f.buttons.iter().map(String::as_str), re),
-            Signal::ScriptSrc(re) => list_hit(f.scripts.iter().map(String::as_str), re),
-            Signal::Script(re) => text_hit(&f.inline_script, re, 1),
+            Signal::Button(re) => list_hit(f.buttons.iter().map(String::as_str), self.pat(i, re)),
+            Signal::ScriptSrc(re) => {
+                list_hit(f.scripts.iter().map(String::as_str), self.pat(i, re))
+            }
+            Signal::Script(re) => text_hit(&f.inline_script, self.pat(i, re), 1),
             Signal::Input(re) => {
+                let re = self.pat(i, re);
                 for form in &f.forms {
                     for inp in &form.inputs {
                         let s = format!("{} {} {}", inp.kind, inp.name, inp.value);
-                        if let Some(m) = re.find(&s) {
-                            return Some((truncate(&s), m.as_str().to_string()));
+                        if let Some((a, b)) = re.find(&s) {
+                            return Some((truncate(&s), s[a..b].to_string()));
                         }
                     }
                 }
@@ -214,7 +367,7 @@ impl RuleSet {
                 for v in f.meta_values(name) {
                     match re {
                         Some(re) => {
-                            if re.is_match(v) {
+                            if self.pat(i, re).is_match(v) {
                                 return Some((truncate(&format!("{name} = {v}")), v.to_string()));
                             }
                         }
@@ -250,7 +403,9 @@ impl RuleSet {
                     String::new(),
                 )
             }),
-            Signal::PgCall(re) => list_hit(f.pg_calls.iter().map(String::as_str), re),
+            Signal::PgCall(re) => {
+                list_hit(f.pg_calls.iter().map(String::as_str), self.pat(i, re))
+            }
             Signal::Products { .. } => None,
         }
     }
@@ -259,9 +414,9 @@ impl RuleSet {
     pub fn url_classes(&self, url: &Url) -> Vec<usize> {
         let pq = path_query(url);
         let mut out = Vec::new();
-        for r in &self.rules {
+        for (i, r) in self.rules.iter().enumerate() {
             if let (Signal::Url(re), Owner::Class(c)) = (&r.signal, r.owner) {
-                if !out.contains(&c) && re.is_match(&pq) {
+                if !out.contains(&c) && self.pat(i, re).is_match(&pq) {
                     out.push(c);
                 }
             }
@@ -277,15 +432,16 @@ impl RuleSet {
         let href = path_query(&link.url);
         let mut best = 0;
         let mut predicted = Vec::new();
-        for r in &self.rules {
+        for (i, r) in self.rules.iter().enumerate() {
             let matched = match (&r.signal, r.owner) {
                 (Signal::Link { re, .. }, Owner::Class(_)) => {
-                    !link.text.is_empty() && re.is_match(&link.text)
+                    !link.text.is_empty() && self.pat(i, re).is_match(&link.text)
                 }
-                (Signal::Url(re), Owner::Class(_)) => re.is_match(&href),
+                (Signal::Url(re), Owner::Class(_)) => self.pat(i, re).is_match(&href),
                 (Signal::Link { re, area }, Owner::Prereq(p))
                     if open.get(p).copied().unwrap_or(false) =>
                 {
+                    let re = self.pat(i, re);
                     let m = area.is_none_or(|a| a == link.area)
                         && (re.is_match(&link.text) || re.is_match(&href));
                     if m {

@@ -259,6 +259,8 @@ pub struct RuleSet {
     pub digest: String,
     /// Rules whose tag is `price` and kind `text`: used to read prices off product pages.
     price_rules: Vec<usize>,
+    /// Per rule, a two-step matcher for patterns with Unicode word boundaries (see `eval`).
+    bounded: Vec<Option<eval::Bounded>>,
 }
 
 const KINDS: &[&str] = &[
@@ -305,9 +307,31 @@ impl Loader {
     }
 }
 
+/// Compiled size limit of one rule regex.
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
+
+/// The regex a signal matches with, if any.
+fn signal_regex(s: &Signal) -> Option<&Regex> {
+    match s {
+        Signal::Url(re)
+        | Signal::PageUrl(re)
+        | Signal::Link { re, .. }
+        | Signal::Title(re)
+        | Signal::Heading(re)
+        | Signal::Text { re, .. }
+        | Signal::Button(re)
+        | Signal::ScriptSrc(re)
+        | Signal::Script(re)
+        | Signal::Input(re)
+        | Signal::PgCall(re) => Some(re),
+        Signal::Meta { re, .. } | Signal::Products { re, .. } => re.as_ref(),
+        _ => None,
+    }
+}
+
 fn compile_regex(pattern: &str) -> std::result::Result<Regex, String> {
     regex::RegexBuilder::new(pattern)
-        .size_limit(8 << 20)
+        .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| {
             e.to_string()
@@ -572,6 +596,10 @@ impl RuleSet {
             })
             .map(|(i, _)| i)
             .collect();
+        let bounded = rules
+            .iter()
+            .map(|r| signal_regex(&r.signal).and_then(eval::Bounded::new))
+            .collect();
         Ok(RuleSet {
             prerequisites,
             classes,
@@ -579,6 +607,7 @@ impl RuleSet {
             selectors,
             digest,
             price_rules,
+            bounded,
         })
     }
 
@@ -597,9 +626,9 @@ impl RuleSet {
         let mut out = Vec::new();
         for &i in &self.price_rules {
             if let Signal::Text { re, .. } = &self.rules[i].signal {
-                for m in re.find_iter(text).take(64) {
-                    if let Some(p) = crate::extract::parse_price(m.as_str()) {
-                        out.push((p, m.as_str().to_string()));
+                for (s, e) in self.pat(i, re).find_iter(text).take(64) {
+                    if let Some(p) = crate::extract::parse_price(&text[s..e]) {
+                        out.push((p, text[s..e].to_string()));
                     }
                 }
             }
