@@ -2,7 +2,6 @@
 //! best-first (links ranked by the rules for the checks still open) and stops early once every
 //! prerequisite passes.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -152,20 +151,36 @@ async fn fetch_page(
             cap,
         )
         .await;
+    let mut result = result;
     let mut facts = None;
     let mut eval = PageEval::default();
-    if let Ok(f) = &result {
-        let pf = f
-            .body
-            .as_ref()
-            .map(|b| extract::extract(&f.final_url, &b.text, &rules.selectors));
-        eval = rules.evaluate(PageInput {
-            url: &f.final_url,
-            status: f.status,
-            facts: pf.as_ref(),
-            predicted: &entry.predicted,
+    if let Ok(f) = &mut result {
+        // Parsing and rule matching are CPU work: they run off the async workers, so that the
+        // time budget and the other fetches never wait for a big page.
+        let rules = rules.clone();
+        let url = f.final_url.clone();
+        let status = f.status;
+        let body = f.body.take();
+        let predicted = entry.predicted.clone();
+        let slot = extract::guard::parse_slot().await;
+        let work = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            let pf = body
+                .as_ref()
+                .map(|b| extract::extract(&url, &b.text, &rules.selectors));
+            let ev = rules.evaluate(PageInput {
+                url: &url,
+                status,
+                facts: pf.as_ref(),
+                predicted: &predicted,
+            });
+            (pf, ev, body)
         });
-        facts = pf;
+        if let Ok((pf, ev, body)) = work.await {
+            facts = pf;
+            eval = ev;
+            f.body = body;
+        }
     }
     // JavaScript-built pages: the rendered DOM replaces the static shell.
     let mut rendered = None;
@@ -198,24 +213,58 @@ async fn fetch_page(
     }
 }
 
+/// A page's word-shingle fingerprint: the distinct hashes of its 3-word windows, sorted.
+type Print = Vec<u64>;
+
 /// Word-shingle fingerprint, to recognise catch-all pages (soft 404s, SPAs answering 200 everywhere).
-fn shingles(text: &str) -> HashSet<u64> {
-    use std::hash::{Hash, Hasher};
-    let words: Vec<&str> = text.split_whitespace().take(5000).collect();
-    let mut out = HashSet::new();
-    for w in words.windows(3.min(words.len().max(1))) {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        w.hash(&mut h);
-        out.insert(h.finish());
+/// Computed for every page, so it uses a cheap multiplicative hash and a sorted vector rather
+/// than SipHash and a hash set.
+fn shingles(text: &str) -> Print {
+    fn word(w: &str) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for chunk in w.as_bytes().chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        (h ^ w.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
+    let words: Vec<u64> = text.split_whitespace().take(5000).map(word).collect();
+    let mut out: Print = words
+        .windows(3.min(words.len().max(1)))
+        .map(|w| {
+            w.iter().fold(0u64, |h, x| {
+                (h.rotate_left(21) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
+            })
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
-fn similar(a: &HashSet<u64>, b: &HashSet<u64>) -> bool {
+fn similar(a: &[u64], b: &[u64]) -> bool {
     if a.is_empty() || b.is_empty() {
         return a.is_empty() && b.is_empty();
     }
-    let inter = a.intersection(b).count() as f64;
+    // Sizes alone can rule out a Jaccard index of 0.9.
+    let (small, large) = (a.len().min(b.len()), a.len().max(b.len()));
+    if (small as f64) < 0.9 * large as f64 {
+        return false;
+    }
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let inter = inter as f64;
     let union = (a.len() + b.len()) as f64 - inter;
     inter / union >= 0.9
 }
@@ -236,6 +285,9 @@ pub async fn audit_url(
     let rules = Arc::new(rules.clone());
     let mut scope = Scope::new(&start);
     let mut frontier = Frontier::new(crate::crawl::frontier::MAX_QUEUED, config.max_per_pattern);
+    if config.order == crate::config::CrawlOrder::BreadthFirst {
+        frontier = frontier.breadth_first();
+    }
     let mut errors: Vec<m::PageError> = Vec::new();
     let mut pages: Vec<m::PageRecord> = Vec::new();
     let mut evidence = Evidence::new(&rules);
@@ -345,8 +397,10 @@ pub async fn audit_url(
         std::collections::HashMap::new();
     let mut started = 0usize;
     let mut seed_done = false;
-    let mut home_print: Option<HashSet<u64>> = None;
-    let mut soft404_print: Option<HashSet<u64>> = None;
+    let mut home_print: Option<Print> = None;
+    // The evidence counter last scored, the open checks it gave, and its distinct products.
+    let mut scored: (Option<u64>, Vec<bool>, usize) = (None, Vec::new(), 0);
+    let mut soft404_print: Option<Print> = None;
     let concurrency = config.concurrency.max(1);
     // Per check, pages that could have given evidence but could not be read (robots, timeouts).
     let mut unreached: Vec<Vec<String>> = vec![Vec::new(); rules.prerequisites.len()];
@@ -509,6 +563,9 @@ pub async fn audit_url(
                         format!("body cut at {} bytes (--max-body)", config.max_body),
                     );
                 }
+                if let Some(cap) = facts.as_ref().and_then(|x| x.markup_capped.as_ref()) {
+                    push_err(&mut errors, entry.url.as_str(), "too_large", cap.clone());
+                }
                 if let Some(b) = &f.body {
                     if b.had_errors {
                         push_err(
@@ -624,24 +681,26 @@ pub async fn audit_url(
                 .as_deref()
                 .and_then(|u| Url::parse(u).ok())
                 .unwrap_or_else(|| start.clone());
-            let (added, products) = seed_sitemaps(
-                http,
-                &base,
-                &scope,
-                &robots,
-                &rules,
-                &open,
-                &mut frontier,
-                &mut errors,
-                config,
-                deadline,
-            )
-            .await;
+            // Sitemaps and the not-found probe run at once: on a slow site each may cost a
+            // whole request timeout.
+            let ((added, products), soft404) = tokio::join!(
+                seed_sitemaps(
+                    http,
+                    &base,
+                    &scope,
+                    &robots,
+                    &rules,
+                    &open,
+                    &mut frontier,
+                    &mut errors,
+                    config,
+                    deadline,
+                ),
+                soft404_fingerprint(http, &base, &scope, config, deadline, renderer.as_ref())
+            );
             sitemap_urls = added;
             pending_products += products;
-            if let Some(p) =
-                soft404_fingerprint(http, &base, &scope, config, deadline, renderer.as_ref()).await
-            {
+            if let Some(p) = soft404 {
                 soft404_print = Some(p);
             }
             if config.probe {
@@ -665,11 +724,19 @@ pub async fn audit_url(
             }
         }
 
-        // Re-score: stop when all four pass; re-rank the queue when the open checks change.
-        let checks = score::score(&evidence, &Access::default(), Lang::En, &[]);
-        let mut now_open: Vec<bool> = checks.iter().map(|c| c.status != Status::Pass).collect();
+        // Re-score (only when the evidence changed): stop when all four pass; re-rank the queue
+        // when the open checks change.
+        if scored.0 != Some(evidence.changes()) {
+            let checks = score::score(&evidence, &Access::default(), Lang::En, &[]);
+            scored = (
+                Some(evidence.changes()),
+                checks.iter().map(|c| c.status != Status::Pass).collect(),
+                evidence.distinct_products().len(),
+            );
+        }
+        let mut now_open = scored.1.clone();
         if let Some(p) = products_check {
-            let distinct = evidence.distinct_products().len();
+            let distinct = scored.2;
             let settled = distinct >= 3 || (distinct >= 1 && pending_products == 0);
             now_open[p] |= !settled;
         }
@@ -945,7 +1012,11 @@ async fn seed_sitemaps(
         if depth < sitemap::MAX_SITEMAP_DEPTH {
             queue.extend(parsed.sitemaps.into_iter().map(|s| (s, depth + 1)));
         }
-        for loc in parsed.pages {
+        for (n, loc) in parsed.pages.into_iter().enumerate() {
+            // Ranking tens of thousands of URLs is CPU work: it stops with the sitemap budget.
+            if n % 256 == 255 && tokio::time::Instant::now() >= deadline {
+                break;
+            }
             taken += 1;
             let Ok(pu) = base.join(&loc) else { continue };
             let Some(pu) = normalize(&pu) else { continue };
@@ -988,7 +1059,7 @@ async fn soft404_fingerprint(
     config: &Config,
     deadline: tokio::time::Instant,
     renderer: Option<&Arc<Renderer>>,
-) -> Option<HashSet<u64>> {
+) -> Option<Print> {
     let nonce = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())

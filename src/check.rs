@@ -42,6 +42,8 @@ pub struct Evidence<'r> {
     pub mismatches: Vec<Mismatch>,
     /// Distinct footer texts (and the home page's text), where business information lives.
     pub business_texts: Vec<(String, String)>,
+    /// Bumped whenever anything above changes, so a crawl re-scores only when it must.
+    changes: u64,
 }
 
 impl<'r> Evidence<'r> {
@@ -52,7 +54,13 @@ impl<'r> Evidence<'r> {
             products: Vec::new(),
             mismatches: Vec::new(),
             business_texts: Vec::new(),
+            changes: 0,
         }
+    }
+
+    /// A counter that moves whenever the evidence changes: equal counters, equal scores.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
@@ -65,6 +73,7 @@ impl<'r> Evidence<'r> {
         {
             let v = &mut self.found[*rule];
             if v.len() < PER_RULE && !v.iter().any(|f| f.url == url) {
+                self.changes += 1;
                 v.push(Found {
                     url: url.to_string(),
                     snippet: snippet.clone(),
@@ -82,6 +91,7 @@ impl<'r> Evidence<'r> {
                 && self.business_texts.len() < 8
                 && !self.business_texts.iter().any(|(_, x)| x == t)
             {
+                self.changes += 1;
                 self.business_texts.push((url.to_string(), t.clone()));
             }
         }
@@ -96,6 +106,7 @@ impl<'r> Evidence<'r> {
         };
         for p in &f.products {
             if self.products.len() < 2000 {
+                self.changes += 1;
                 self.products.push(SiteProduct {
                     name: p.name.clone(),
                     price: p.price,
@@ -112,6 +123,7 @@ impl<'r> Evidence<'r> {
                         .any(|(s, _)| (s - declared).abs() <= declared * 0.01)
                     && !self.mismatches.iter().any(|m| m.url == url)
                 {
+                    self.changes += 1;
                     self.mismatches.push(Mismatch {
                         url: url.to_string(),
                         declared,
@@ -127,6 +139,7 @@ impl<'r> Evidence<'r> {
                 .cloned()
                 .unwrap_or_else(|| f.title.clone());
             if !name.is_empty() {
+                self.changes += 1;
                 self.products.push(SiteProduct {
                     name,
                     price: shown.first().map(|(p, _)| *p),

@@ -36,6 +36,18 @@ impl RenderMode {
     }
 }
 
+/// Order in which queued pages are fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrawlOrder {
+    /// Links ranked by the rules for the checks still open: policies and the order page first.
+    #[default]
+    BestFirst,
+    /// First found, first fetched, ranks ignored: a diagnostic baseline that shows how many
+    /// requests best-first saves.
+    BreadthFirst,
+}
+
 /// Budgets and politeness for one site. Defaults are the documented CLI defaults.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Config {
@@ -77,6 +89,8 @@ pub struct Config {
     pub chromium: Option<PathBuf>,
     /// Keep a small screenshot of every rendered page that gave evidence.
     pub screenshots: bool,
+    /// Crawl order (breadth-first only as a diagnostic).
+    pub order: CrawlOrder,
 }
 
 impl Default for Config {
@@ -103,6 +117,7 @@ impl Default for Config {
             render: RenderMode::Auto,
             chromium: None,
             screenshots: false,
+            order: CrawlOrder::BestFirst,
         }
     }
 }

@@ -233,6 +233,7 @@ async fn requests_to_other_sites_and_private_addresses_never_leave() {
 <script src="https://cdn.example.invalid/widget.js"></script>
 <script src="/app.js"></script></head><body><div id="app"></div>
 <img src="http://127.0.0.1:{port}/pixel.gif"><iframe src="http://localhost:{port}/frame"></iframe>
+<img src="/go">
 </body></html>"#
     );
     let app = format!(
@@ -242,6 +243,14 @@ document.getElementById('app').innerHTML = '<h1>Rendered</h1><p>' + 'Rendered co
     );
     std::fs::write(dir.path().join("index.html"), page).unwrap();
     std::fs::write(dir.path().join("app.js"), app).unwrap();
+    // A same-site URL that redirects to the other port: the redirect is checked too.
+    std::fs::write(
+        dir.path().join("_routes.toml"),
+        format!(
+            "[[route]]\npath = \"/go\"\nstatus = 302\nlocation = \"http://127.0.0.1:{port}/redirected\"\n"
+        ),
+    )
+    .unwrap();
     let r = check(dir.path().to_str().unwrap(), &config(RenderMode::Auto)).await;
     let home = &r.crawl.pages[0];
     assert!(home.rendered, "{home:?} {:?}", r.errors);
@@ -255,6 +264,7 @@ document.getElementById('app').innerHTML = '<h1>Rendered</h1><p>' + 'Rendered co
         &format!("http://127.0.0.1:{port}/pixel.gif — 127.0.0.1 is a private"),
         &format!("http://127.0.0.1:{port}/api — 127.0.0.1 is a private"),
         &format!("http://localhost:{port}/frame —"),
+        &format!("http://127.0.0.1:{port}/redirected — 127.0.0.1 is a private"),
     ] {
         assert!(
             blocked.iter().any(|b| b.starts_with(want)),
@@ -293,6 +303,12 @@ async fn screenshots_of_rendered_evidence_pages_are_small_data_uris() {
     }
     let json = siteready::report::to_json(&r);
     assert!(json.contains("\"screenshots\""));
+    // The HTML report shows them as thumbnails next to the evidence, each once.
+    let html = siteready::report::to_html(&r);
+    let shots = html
+        .matches("<img class=\"shot\" src=\"data:image/jpeg;base64,")
+        .count();
+    assert!(shots >= 1 && shots <= r.screenshots.len(), "{shots}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

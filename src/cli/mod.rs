@@ -56,6 +56,13 @@ pub enum RenderArg {
     Always,
 }
 
+/// `--order` values.
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub enum OrderArg {
+    BestFirst,
+    BreadthFirst,
+}
+
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {
     En,
@@ -120,6 +127,10 @@ pub struct CrawlArgs {
     /// Keep a small screenshot of every rendered page that gave evidence (in the report).
     #[arg(long)]
     pub screenshots: bool,
+    /// Diagnostic: crawl order. `breadth-first` ignores link ranks, to measure how many requests
+    /// the normal best-first order saves; never better for a real check.
+    #[arg(long, value_enum, default_value = "best-first", hide = true)]
+    pub order: OrderArg,
     /// Print progress to stderr.
     #[arg(short, long)]
     pub verbose: bool,
@@ -166,6 +177,10 @@ impl CrawlArgs {
             },
             chromium: self.chromium.clone(),
             screenshots: self.screenshots,
+            order: match self.order {
+                OrderArg::BestFirst => siteready::config::CrawlOrder::BestFirst,
+                OrderArg::BreadthFirst => siteready::config::CrawlOrder::BreadthFirst,
+            },
             ..Config::default()
         };
         if let Some(ua) = &self.user_agent {

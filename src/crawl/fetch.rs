@@ -646,3 +646,211 @@ fn classify(e: &reqwest::Error, u: &Url) -> FetchError {
     };
     FetchError::new(kind, text, u)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn strict() -> Config {
+        Config {
+            allow_private: false,
+            timeout: Duration::from_secs(2),
+            rate: 0.0,
+            ..Config::default()
+        }
+    }
+
+    /// A one-shot HTTP server on 127.0.0.1; the returned counter says how many connections
+    /// it accepted.
+    async fn tiny_server() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let s = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = l.accept().await {
+                s.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = [0u8; 1024];
+                let _ = c.read(&mut buf).await;
+                let _ = c
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                    .await;
+            }
+        });
+        (port, seen)
+    }
+
+    #[tokio::test]
+    async fn private_ip_literals_are_refused_before_any_connection() {
+        let http = Http::new(&strict(), Vec::new()).expect("client");
+        for u in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.1/",
+            "http://0x0a.0.0.1/",
+            "http://167772161/",
+            "http://[::ffff:a00:1]/",
+            "http://[fe80::1]/",
+            "http://100.100.100.200/",
+            "http://0.0.0.0/",
+            "http://224.0.0.1/",
+            "http://[ff02::1]/",
+            "http://[::]/",
+            "http://localhost/",
+            "http://LOCALHOST./",
+            "http://shop.localhost:8080/",
+        ] {
+            let t = Instant::now();
+            let e = http
+                .fetch(&Url::parse(u).expect("url"), None, Want::Html, 1024)
+                .await
+                .expect_err(u);
+            assert_eq!(e.kind, ErrorKind::BlockedAddress, "{u}: {}", e.message);
+            assert!(
+                e.message.contains("private or reserved"),
+                "{u}: {}",
+                e.message
+            );
+            assert!(t.elapsed() < Duration::from_millis(200), "{u}");
+        }
+        for u in [
+            "file:///etc/passwd",
+            "ftp://shop.example/",
+            "http://u:p@shop.example/",
+        ] {
+            let e = http.guard(&Url::parse(u).expect("url")).expect_err(u);
+            assert_eq!(e.kind, ErrorKind::BlockedAddress, "{u}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_refused_by_the_resolver() {
+        // A DNS answer pointing at the local network (DNS rebinding): the resolver drops it,
+        // so nothing connects, although the server is listening.
+        let (port, seen) = tiny_server().await;
+        let table = vec![
+            (
+                "rebind.test".to_string(),
+                vec!["127.0.0.1".parse().expect("ip")],
+            ),
+            (
+                "mixed.test".to_string(),
+                vec![
+                    "10.0.0.1".parse().expect("ip"),
+                    "127.0.0.1".parse().expect("ip"),
+                ],
+            ),
+        ];
+        let http = Http::build(&strict(), Vec::new(), Some(table.clone())).expect("client");
+        for host in ["rebind.test", "mixed.test"] {
+            let u = Url::parse(&format!("http://{host}:{port}/")).expect("url");
+            assert!(
+                http.guard(&u).is_ok(),
+                "names pass the guard; the resolver decides"
+            );
+            let e = http
+                .fetch(&u, None, Want::Html, 1024)
+                .await
+                .expect_err(host);
+            assert_eq!(e.kind, ErrorKind::BlockedAddress, "{host}: {}", e.message);
+            assert!(
+                e.message.contains("resolves only to private"),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+        // --allow-private lifts it: the same answer now reaches the server.
+        let open = Config {
+            allow_private: true,
+            ..strict()
+        };
+        let http = Http::build(&open, Vec::new(), Some(table)).expect("client");
+        let u = Url::parse(&format!("http://rebind.test:{port}/")).expect("url");
+        let f = http
+            .fetch(&u, None, Want::Html, 1024)
+            .await
+            .expect("fetched");
+        assert_eq!(f.status, 200);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_resolver_keeps_only_public_addresses() {
+        let r = GuardedResolver {
+            allow_private: false,
+            table: Some(Arc::new(vec![(
+                "shop.test".to_string(),
+                vec![
+                    "93.184.216.34".parse().expect("ip"),
+                    "10.1.2.3".parse().expect("ip"),
+                    "::1".parse().expect("ip"),
+                    "169.254.169.254".parse().expect("ip"),
+                ],
+            )])),
+        };
+        let addrs: Vec<SocketAddr> =
+            match r.resolve(Name::from_str("shop.test").expect("name")).await {
+                Ok(a) => a.collect(),
+                Err(e) => panic!("{e}"),
+            };
+        let ips: Vec<IpAddr> = addrs.iter().map(|a| a.ip()).collect();
+        assert_eq!(ips, vec!["93.184.216.34".parse::<IpAddr>().expect("ip")]);
+    }
+
+    #[tokio::test]
+    async fn the_exempt_address_is_exactly_one_ip_and_port() {
+        let (port, seen) = tiny_server().await;
+        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        let http = Http::new(&strict(), vec![(lo, port)]).expect("client");
+        let ok = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
+        assert_eq!(
+            http.fetch(&ok, None, Want::Html, 1024)
+                .await
+                .expect("ok")
+                .status,
+            200
+        );
+        for u in [
+            format!("http://127.0.0.1:{}/", port.wrapping_add(1)),
+            format!("http://127.0.0.2:{port}/"),
+        ] {
+            let e = http
+                .fetch(&Url::parse(&u).expect("url"), None, Want::Html, 1024)
+                .await
+                .expect_err(&u);
+            assert_eq!(e.kind, ErrorKind::BlockedAddress);
+        }
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let v = |s: &str| reqwest::header::HeaderValue::from_str(s).expect("header");
+        assert_eq!(retry_after(&v("120")), Some(Duration::from_secs(120)));
+        assert_eq!(
+            retry_after(&v("Sun, 06 Nov 1994 08:49:37 GMT")),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after(&v("soon")), None);
+        assert_eq!(
+            httpdate("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(std::time::UNIX_EPOCH + Duration::from_secs(784_111_777))
+        );
+        assert_eq!(httpdate("Sun, 32 Nov 1994 08:49:37 GMT"), None);
+        assert_eq!(backoff(1), BACKOFF);
+        assert_eq!(backoff(2), BACKOFF * 2);
+    }
+
+    #[test]
+    fn only_connection_failures_make_a_host_unreachable() {
+        assert!(ErrorKind::Connect.is_unreachable());
+        assert!(ErrorKind::BlockedAddress.is_unreachable());
+        assert!(!ErrorKind::Timeout.is_unreachable());
+        assert!(!ErrorKind::RedirectLoop.is_unreachable());
+    }
+}

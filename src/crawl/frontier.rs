@@ -65,6 +65,8 @@ pub struct Frontier {
     pattern_cap: u32,
     cap: usize,
     seq: u64,
+    /// Ranks ignored: first found, first fetched (the breadth-first diagnostic).
+    fifo: bool,
     /// URLs refused or evicted because the frontier or a pattern was full.
     pub dropped: usize,
 }
@@ -91,7 +93,23 @@ impl Frontier {
             pattern_cap,
             cap: cap.max(1),
             seq: 0,
+            fifo: false,
             dropped: 0,
+        }
+    }
+
+    /// Fetch in the order found, ignoring ranks: a diagnostic that shows what best-first saves.
+    pub fn breadth_first(mut self) -> Self {
+        self.fifo = true;
+        self
+    }
+
+    /// The queue key rank of an entry.
+    fn rank(&self, e: &Entry) -> i32 {
+        if self.fifo {
+            0
+        } else {
+            e.priority
         }
     }
 
@@ -133,9 +151,21 @@ impl Frontier {
             self.dropped += 1;
             return Err(Refused::Full);
         }
+        let pattern =
+            (self.pattern_cap > 0 && e.source != Source::Seed).then(|| h(&pattern_key(&e.url)));
+        if let Some(p) = pattern {
+            if self
+                .per_pattern
+                .get(&p)
+                .is_some_and(|n| *n >= self.pattern_cap)
+            {
+                self.dropped += 1;
+                return Err(Refused::PatternCap);
+            }
+        }
         if self.queue.len() >= self.cap {
             match self.queue.first_key_value() {
-                Some((&(lowest, _), _)) if e.priority > lowest => {
+                Some((&(lowest, _), _)) if self.rank(&e) > lowest => {
                     self.queue.pop_first();
                     self.dropped += 1;
                 }
@@ -145,17 +175,12 @@ impl Frontier {
                 }
             }
         }
-        if self.pattern_cap > 0 && e.source != Source::Seed {
-            let n = self.per_pattern.entry(h(&pattern_key(&e.url))).or_insert(0);
-            if *n >= self.pattern_cap {
-                self.dropped += 1;
-                return Err(Refused::PatternCap);
-            }
-            *n += 1;
+        if let Some(p) = pattern {
+            *self.per_pattern.entry(p).or_insert(0) += 1;
         }
         self.seen.insert(key);
         self.seq += 1;
-        self.queue.insert((e.priority, Reverse(self.seq)), e);
+        self.queue.insert((self.rank(&e), Reverse(self.seq)), e);
         Ok(())
     }
 
@@ -173,6 +198,9 @@ impl Frontier {
 
     /// Recomputes every queued priority (when a check passes, links that only served it drop).
     pub fn reprioritize(&mut self, mut f: impl FnMut(&Entry) -> i32) {
+        if self.fifo {
+            return;
+        }
         let items = std::mem::take(&mut self.queue);
         self.queue = items
             .into_iter()
@@ -211,6 +239,19 @@ mod tests {
             .map(|e| e.url.path().to_string())
             .collect();
         assert_eq!(order, vec!["/b", "/a", "/c"]);
+    }
+
+    #[test]
+    fn breadth_first_ignores_ranks() {
+        let mut f = Frontier::new(100, 0).breadth_first();
+        f.push(e("http://s/a", 0)).unwrap();
+        f.push(e("http://s/b", 50)).unwrap();
+        f.push(e("http://s/c", 9)).unwrap();
+        f.reprioritize(|e| if e.url.path() == "/c" { 99 } else { 0 });
+        let order: Vec<String> = std::iter::from_fn(|| f.pop())
+            .map(|e| e.url.path().to_string())
+            .collect();
+        assert_eq!(order, vec!["/a", "/b", "/c"]);
     }
 
     #[test]

@@ -86,13 +86,19 @@ fn blocked_v4(ip: Ipv4Addr) -> bool {
 
 fn blocked_v6(ip: Ipv6Addr) -> bool {
     let s = ip.segments();
+    let embedded_v4 =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
         || (s[0] & 0xfe00) == 0xfc00 // unique local
         || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
         || (s[0] == 0x64 && s[1] == 0xff9b) // NAT64 can reach private v4
+        || (s[0] == 0x100 && s[1..4] == [0, 0, 0]) // discard-only
+        || s[..6] == [0; 6] // IPv4-compatible (deprecated)
+        || (s[0] == 0x2002 && blocked_v4(embedded_v4(s[1], s[2]))) // 6to4 of a private v4
 }
 
 #[cfg(test)]
@@ -122,10 +128,26 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:10.0.0.1",
+            "::10.0.0.1",
+            "2002:a00:1::1",
+            "fec0::1",
+            "100::1",
+            "64:ff9b::a00:1",
+            "255.255.255.255",
+            "239.255.255.250",
+            "198.18.0.1",
+            "192.0.0.8",
+            "240.0.0.1",
         ] {
             assert!(is_blocked_ip(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+        for ip in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "8.8.8.8",
+            "2002:5db8:d822::1",
+            "100.128.0.1",
+        ] {
             assert!(!is_blocked_ip(ip.parse().unwrap()), "{ip}");
         }
     }

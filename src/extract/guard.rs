@@ -26,10 +26,14 @@ pub const MAX_DEPTH: usize = 256;
 pub const MAX_FORMATTING: usize = 16;
 /// Attributes kept on one tag.
 pub const MAX_ATTRS: usize = 64;
-/// Nodes (elements, text runs, comments) a page may build: about 30 MB of tree.
-pub const MAX_NODES: usize = 200_000;
+/// Nodes (elements, text runs, comments) a page may build: about 25 MB of tree, five times
+/// what a big shop listing needs.
+pub const MAX_NODES: usize = 120_000;
 /// Tags (start and end) scanned before the document is cut.
-const MAX_TAGS: usize = 1_000_000;
+const MAX_TAGS: usize = 2_000_000;
+/// Steps spent searching the modelled stack before the document is cut: bounds the scan, and
+/// the parser's own searches with it.
+const MAX_WORK: usize = 20_000_000;
 /// Slice of markup fed to the parser between two size checks.
 const SLICE: usize = 8 * 1024;
 
@@ -222,6 +226,10 @@ struct Model {
     /// Start tags dropped per name, so their end tags are dropped too.
     dropped: HashMap<u64, u32>,
     seen_root: u32,
+    /// Open elements per name: most searches are skipped when their target is not open.
+    counts: HashMap<u64, u32>,
+    /// Steps spent searching the stack, bounded by [`MAX_WORK`].
+    work: std::cell::Cell<usize>,
 }
 
 impl Model {
@@ -234,6 +242,8 @@ impl Model {
             nodes: 0,
             dropped: HashMap::new(),
             seen_root: 0,
+            counts: HashMap::new(),
+            work: std::cell::Cell::new(0),
         }
     }
 
@@ -255,6 +265,7 @@ impl Model {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
         self.stack.push(Open { name, kind, id });
+        *self.counts.entry(name).or_insert(0) += 1;
         self.nodes += 1;
         if kind & MARKER != 0 {
             self.active.push(Active {
@@ -271,7 +282,9 @@ impl Model {
     fn pop_to(&mut self, i: usize) {
         while self.stack.len() > i {
             let Some(o) = self.stack.pop() else { break };
+            self.uncount(o.name);
             if o.kind & FORMATTING != 0 {
+                self.work.set(self.work.get() + self.active.len());
                 if let Some(a) = self.active.iter_mut().rev().find(|a| a.id == o.id) {
                     if a.in_stack {
                         a.in_stack = false;
@@ -288,9 +301,24 @@ impl Model {
     /// Removes one element from the stack, leaving those above it.
     fn remove_at(&mut self, i: usize) {
         let o = self.stack.remove(i);
+        self.uncount(o.name);
+        self.work.set(self.work.get() + self.stack.len() - i);
         if o.kind & MARKER != 0 {
             self.clear_to_marker();
         }
+    }
+
+    fn uncount(&mut self, name: u64) {
+        if let Some(n) = self.counts.get_mut(&name) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// Whether any element named in `names` is open.
+    fn has(&self, names: &[u64]) -> bool {
+        names
+            .iter()
+            .any(|n| self.counts.get(n).is_some_and(|c| *c > 0))
     }
 
     fn clear_to_marker(&mut self) {
@@ -341,6 +369,7 @@ impl Model {
         stop: &[u64],
     ) -> Option<usize> {
         for (i, o) in self.stack[..len].iter().enumerate().rev() {
+            self.work.set(self.work.get() + 1);
             if want(o) {
                 return Some(i);
             }
@@ -354,6 +383,9 @@ impl Model {
     /// Where an open `<p>` in button scope within `stack[..len]` is.
     fn p_in_button_scope(&self, len: usize) -> Option<usize> {
         let p = hash_name(b"p");
+        if !self.has(&[p]) {
+            return None;
+        }
         self.find(len, |o| o.name == p, SCOPE, &[hash_name(b"button")])
     }
 
@@ -372,6 +404,10 @@ impl Model {
                 let keep = by_name(&[b"address", b"div", b"p"]);
                 let mut hit = None;
                 for (i, o) in self.stack.iter().enumerate().rev() {
+                    if !self.has(&hs) {
+                        break;
+                    }
+                    self.work.set(self.work.get() + 1);
                     if hs.contains(&o.name) {
                         hit = Some(i);
                         break;
@@ -384,11 +420,16 @@ impl Model {
             }
             "button" => {
                 let b = hash_name(b"button");
-                self.find(len, |o| o.name == b, SCOPE, &[])
+                self.has(&[b])
+                    .then(|| self.find(len, |o| o.name == b, SCOPE, &[]))
+                    .flatten()
             }
             "a" => {
                 // A new link closes the previous one (the adoption agency in the parser).
                 let a = hash_name(b"a");
+                if !self.has(&[a]) {
+                    return Implied::None;
+                }
                 return match self.find(len, |o| o.name == a, SCOPE, &[]) {
                     Some(i) => Implied::Remove(i),
                     None => Implied::None,
@@ -398,17 +439,15 @@ impl Model {
                 let o = hash_name(b"option");
                 self.stack.last().filter(|x| x.name == o).map(|_| len - 1)
             }
-            "td" | "th" => {
-                let hs = by_name(&[b"td", b"th"]);
-                self.find(len, |o| hs.contains(&o.name), TABLE_SCOPE, &[])
-            }
-            "tr" => {
-                let tr = hash_name(b"tr");
-                self.find(len, |o| o.name == tr, TABLE_SCOPE, &[])
-            }
-            "tbody" | "thead" | "tfoot" => {
-                let hs = by_name(&[b"tbody", b"thead", b"tfoot"]);
-                self.find(len, |o| hs.contains(&o.name), TABLE_SCOPE, &[])
+            "td" | "th" | "tr" | "tbody" | "thead" | "tfoot" => {
+                let hs = match name {
+                    "td" | "th" => by_name(&[b"td", b"th"]),
+                    "tr" => by_name(&[b"tr"]),
+                    _ => by_name(&[b"tbody", b"thead", b"tfoot"]),
+                };
+                self.has(&hs)
+                    .then(|| self.find(len, |o| hs.contains(&o.name), TABLE_SCOPE, &[]))
+                    .flatten()
             }
             _ => None,
         };
@@ -570,7 +609,9 @@ impl Model {
             return;
         }
         if kind & SPECIAL != 0 {
-            let hit = if kind & HEADING != 0 {
+            let hit = if kind & HEADING == 0 && !self.has(&[h]) {
+                None
+            } else if kind & HEADING != 0 {
                 self.find(len, |o| o.kind & HEADING != 0, SCOPE, &[])
             } else {
                 match name {
@@ -595,6 +636,9 @@ impl Model {
             return;
         }
         // Any other end tag: the nearest match, unless a special element comes first.
+        if !self.has(&[h]) {
+            return;
+        }
         if let Some(i) = self.find(len, |o| o.name == h, SPECIAL, &[]) {
             self.pop_to(i);
         }
@@ -711,6 +755,13 @@ fn scan_attrs(b: &[u8], mut i: usize) -> Option<(usize, usize, Option<usize>, bo
 /// Rewrites `html` so that parsing it stays within the bounds above. Pages within them come
 /// back borrowed, unchanged.
 pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
+    // NUL characters are dropped by the parser one parse error at a time: slow for a page of
+    // zeros, and they carry nothing.
+    if html.contains('\0') {
+        let clean = html.replace('\0', "");
+        let (out, t) = tame(&clean);
+        return (Cow::Owned(out.into_owned()), t);
+    }
     let b = html.as_bytes();
     let mut out = Out {
         src: html,
@@ -737,7 +788,7 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
         }
         let start = i;
         let next = b.get(i + 1).copied().unwrap_or(0);
-        if m.nodes > MAX_NODES || tags > MAX_TAGS {
+        if m.nodes > MAX_NODES || tags > MAX_TAGS || m.work.get() > MAX_WORK {
             t.cut_at = Some(start);
             return (out.finish(start), t);
         }
@@ -859,6 +910,21 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
         }
     }
     (out.finish(b.len()), t)
+}
+
+/// Pages parsed at once in the whole process: each parse holds a tree of up to [`MAX_NODES`],
+/// so memory stays bounded whatever `--concurrency` says.
+pub async fn parse_slot() -> Option<tokio::sync::OwnedSemaphorePermit> {
+    static SLOTS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+        std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+            .clamp(1, 4);
+        std::sync::Arc::new(tokio::sync::Semaphore::new(n))
+    });
+    slots.clone().acquire_owned().await.ok()
 }
 
 /// Parses a tamed document, stopping (as if the document ended) once the tree has more than

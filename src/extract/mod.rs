@@ -6,6 +6,8 @@ pub mod lang;
 mod structured;
 mod text;
 
+use std::sync::LazyLock;
+
 use ego_tree::iter::Edge;
 use scraper::{Node, Selector};
 use serde::Serialize;
@@ -232,9 +234,11 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
     }
     let mut base = base.clone();
 
-    // <base href> changes how relative links resolve.
-    if let Ok(sel) = Selector::parse("base[href]") {
-        if let Some(b) = doc.select(&sel).next().and_then(|e| e.value().attr("href")) {
+    // <base href> changes how relative links resolve. Most pages have none: the markup is
+    // searched for the tag before the tree is, and the selector is compiled once per process.
+    static BASE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("base[href]").ok());
+    if let Some(sel) = BASE.as_ref().filter(|_| has_base_tag(html)) {
+        if let Some(b) = doc.select(sel).next().and_then(|e| e.value().attr("href")) {
             if let Ok(u) = base.join(b.trim()) {
                 if matches!(u.scheme(), "http" | "https") {
                     base = u;
@@ -587,6 +591,15 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         }
     }
     f
+}
+
+/// Whether the markup has a `<base` tag at all (any case): no tag, no `base` element.
+fn has_base_tag(html: &str) -> bool {
+    let b = html.as_bytes();
+    html.match_indices('<').any(|(i, _)| {
+        b.get(i + 1..i + 5)
+            .is_some_and(|t| t.eq_ignore_ascii_case(b"base"))
+    })
 }
 
 fn push_sep(s: &mut String) {

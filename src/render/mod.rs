@@ -84,15 +84,17 @@ static SPA_BUNDLE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
-/// True when a page's static HTML is a shell that a browser must build: little visible text
-/// with scripts, an empty application root (`<div id="app"></div>`, `__next`, `__nuxt`), or a
-/// known single-page-app bundle with almost no content.
+/// True when a page's static HTML is a shell that a browser must build: an empty application
+/// root (`<div id="app"></div>`, `__next`, `__nuxt`) with scripts, a known single-page-app
+/// bundle with almost no content, or almost no visible text with scripts and nothing else (no
+/// heading, no form). A small page that shows its content and merely loads a payment SDK is read
+/// as it is.
 pub fn needs_render(html: &str, facts: &PageFacts) -> bool {
-    if facts.script_shell {
-        return true;
-    }
     if facts.main_chars >= 1500 || (facts.scripts.is_empty() && facts.inline_script.is_empty()) {
         return false;
+    }
+    if facts.script_shell && facts.headings.is_empty() && facts.forms.is_empty() {
+        return true;
     }
     if EMPTY_ROOT.as_ref().is_some_and(|re| re.is_match(html)) {
         return true;
@@ -325,7 +327,9 @@ impl Renderer {
             out.eval = None;
         }
         out.rendered = out.facts.is_some();
-        out.elapsed = t0.elapsed();
+        if out.elapsed.is_zero() {
+            out.elapsed = t0.elapsed();
+        }
         Some(out)
     }
 
@@ -342,6 +346,7 @@ impl Renderer {
             .await
             .map_err(|_| RenderError::Timeout("no tab free before the time budget ran out".into()))?
             .map_err(|_| RenderError::Launch("renderer closed".into()))?;
+        let started = std::time::Instant::now();
         let until = self.deadline.min(Instant::now() + self.timeout);
         let policy = Policy {
             scope,
@@ -398,6 +403,7 @@ impl Renderer {
         }
         .await;
         out.blocked = tab.blocked();
+        out.elapsed = started.elapsed();
         if result.is_ok() && tab.recycle().await.is_ok() {
             if let Ok(mut v) = self.idle.lock() {
                 v.push(tab);
@@ -474,6 +480,9 @@ mod tests {
             r#"<html><body><main>{body}</main><div id="app"><p>x</p></div><script src="/_next/static/x.js"></script></body></html>"#
         );
         assert!(!needs_render(&page, &facts(&page)));
+        // A short checkout that loads a payment SDK shows its content already.
+        let checkout = r#"<html><body><h1>Checkout</h1><label><input type=radio> Credit card</label><button>Pay now</button><script src="https://js.stripe.com/v3/"></script></body></html>"#;
+        assert!(!needs_render(checkout, &facts(checkout)));
         // No script at all: nothing to render.
         let bare = "<html><body><div id=\"root\"></div></body></html>";
         assert!(!needs_render(bare, &facts(bare)));

@@ -183,7 +183,13 @@ impl Tab {
     pub async fn open(browser: &Browser, policy: Policy) -> Result<Tab, RenderError> {
         let conn = browser.conn.clone();
         let created = conn
-            .call(None, "Target.createTarget", json!({ "url": "about:blank" }))
+            .call(
+                None,
+                "Target.createTarget",
+                // A window of its own: a background tab of a shared window gets no frames, and
+                // input sent to it waits for one.
+                json!({ "url": "about:blank", "newWindow": true, "width": WIDTH, "height": HEIGHT }),
+            )
             .await?;
         let target = str_of(&created, "targetId").to_string();
         let attached = conn
@@ -306,7 +312,18 @@ impl Tab {
         self.settle(until.min(Instant::now() + Duration::from_secs(5)))
             .await;
         let href = self.eval_string("location.href").await.unwrap_or_default();
-        Ok(Url::parse(&href).unwrap_or_else(|_| url.clone()))
+        match Url::parse(&href) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u),
+            // Chromium's error page: the page sent itself somewhere that was blocked.
+            Ok(u) if u.scheme() == "chrome-error" => {
+                let last = lock(&self.state).blocked.last().cloned();
+                Err(RenderError::Navigation(match last {
+                    Some(b) => format!("{url} left for {} ({})", b.url, b.reason),
+                    None => format!("{url} ended on an error page"),
+                }))
+            }
+            _ => Ok(url.clone()),
+        }
     }
 
     async fn wait_lifecycle(&self, loader: &str, name: &str, until: Instant) -> bool {
@@ -462,13 +479,19 @@ impl Tab {
         let inside = x >= 0.0 && y >= 0.0 && x < f64::from(WIDTH) && y < f64::from(HEIGHT);
         if inside {
             // A real click (trusted event), as a buyer would make.
-            for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
-                self.call(
-                    "Input.dispatchMouseEvent",
-                    json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
-                )
-                .await?;
-            }
+            let click = async {
+                for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+                    self.call(
+                        "Input.dispatchMouseEvent",
+                        json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+                    )
+                    .await?;
+                }
+                Ok::<(), RenderError>(())
+            };
+            tokio::time::timeout_at(until, click).await.map_err(|_| {
+                RenderError::Timeout("the pay button did not take the click".into())
+            })??;
         }
         let first = until.min(Instant::now() + Duration::from_millis(1500));
         let mut got = self.wait_pg(start, first).await;

@@ -199,7 +199,8 @@ pub struct PageRecord {
     /// The facts come from the page as rendered by headless Chromium (a JavaScript-built page).
     #[serde(default)]
     pub rendered: bool,
-    /// Time spent rendering (and probing) the page.
+    /// Time spent rendering (and probing) the page once a tab was free (the browser's start
+    /// and the wait for a tab are not counted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub render_ms: Option<u64>,
     /// Requests the rendered page made that were refused (another site, a private address,

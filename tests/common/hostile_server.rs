@@ -859,7 +859,7 @@ pub fn site(name: &str) -> Option<Handler> {
                 "/ok" => Reply::html(200, page("Fine", "<p>A page that works.</p>")),
                 "/to-metadata" => Reply::redirect(302, "http://169.254.169.254/latest/meta-data/"),
                 "/to-private" => Reply::redirect(302, "http://10.0.0.1/"),
-                "/to-localhost" => Reply::redirect(302, &format!("http://localhost:{port}/ok")),
+                "/to-localhost" => Reply::redirect(302, "http://localhost:1/ok"),
                 "/to-mapped" => Reply::redirect(302, "http://[::ffff:10.0.0.1]/"),
                 "/to-decimal" => Reply::redirect(302, "http://167772161/"),
                 "/to-other-port" => Reply::redirect(302, "http://127.0.0.1:1/"),
