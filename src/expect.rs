@@ -135,6 +135,8 @@ fn shown_after(key: &str, text: &str) -> Option<String> {
 /// first).
 pub fn cross_check(expect: &[(String, String)], texts: &[(String, String)]) -> Vec<Finding> {
     let mut out = Vec::new();
+    static RUN: OnceLock<Option<Regex>> = OnceLock::new();
+    let run = RUN.get_or_init(|| Regex::new(r"\d[\d\-–. )(]*\d|\d").ok());
     for (key, expected) in expect {
         let want_digits = digits(expected);
         let want_name = fold_name(expected);
@@ -143,9 +145,7 @@ pub fn cross_check(expect: &[(String, String)], texts: &[(String, String)]) -> V
             let found = match key.as_str() {
                 k if numeric(k) => {
                     // Any run of digits and separators whose digits equal the expected digits.
-                    static RUN: OnceLock<Option<Regex>> = OnceLock::new();
-                    let re = RUN.get_or_init(|| Regex::new(r"\d[\d\-–. )(]*\d|\d").ok());
-                    let in_runs = re.as_ref().is_some_and(|re| {
+                    let in_runs = run.as_ref().is_some_and(|re| {
                         re.find_iter(text)
                             .any(|m| digits(m.as_str()) == want_digits)
                     });

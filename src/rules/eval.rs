@@ -26,19 +26,14 @@ pub(crate) struct Bounded {
 /// The pattern with every Unicode word-boundary assertion replaced by "always true".
 fn relax(h: &Hir) -> Hir {
     match h.kind() {
-        HirKind::Look(l)
-            if matches!(
-                l,
-                Look::WordUnicode
-                    | Look::WordUnicodeNegate
-                    | Look::WordStartUnicode
-                    | Look::WordEndUnicode
-                    | Look::WordStartHalfUnicode
-                    | Look::WordEndHalfUnicode
-            ) =>
-        {
-            Hir::empty()
-        }
+        HirKind::Look(
+            Look::WordUnicode
+            | Look::WordUnicodeNegate
+            | Look::WordStartUnicode
+            | Look::WordEndUnicode
+            | Look::WordStartHalfUnicode
+            | Look::WordEndHalfUnicode,
+        ) => Hir::empty(),
         HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => h.clone(),
         HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
             min: r.min,
@@ -366,11 +361,10 @@ impl RuleSet {
             Signal::Meta { name, re } => {
                 for v in f.meta_values(name) {
                     match re {
-                        Some(re) => {
-                            if self.pat(i, re).is_match(v) {
-                                return Some((truncate(&format!("{name} = {v}")), v.to_string()));
-                            }
+                        Some(re) if self.pat(i, re).is_match(v) => {
+                            return Some((truncate(&format!("{name} = {v}")), v.to_string()));
                         }
+                        Some(_) => {}
                         None if !v.is_empty() => {
                             return Some((truncate(&format!("{name} = {v}")), v.to_string()))
                         }
