@@ -711,7 +711,7 @@ pub async fn audit_url(
                                 let _ = frontier.push(Entry {
                                     url: u,
                                     depth: 1,
-                                    priority: cl.priority / 4,
+                                    priority: cl.priority / 2,
                                     source: Source::Probe,
                                     text: String::new(),
                                     area: Area::Body,
@@ -731,7 +731,7 @@ pub async fn audit_url(
             scored = (
                 Some(evidence.changes()),
                 checks.iter().map(|c| c.status != Status::Pass).collect(),
-                evidence.distinct_products().len(),
+                evidence.distinct_count(),
             );
         }
         let mut now_open = scored.1.clone();

@@ -1,6 +1,8 @@
 //! Gathers evidence across pages, per prerequisite: rule hits, and the products a site declares
 //! (for the aggregate product rules: placeholders, zero prices, mismatched prices).
 
+use std::collections::{BTreeSet, HashMap};
+
 use crate::extract::PageFacts;
 use crate::rules::{Hit, Owner, PageEval, ProductTest, RuleSet, Signal};
 
@@ -33,6 +35,30 @@ pub struct Mismatch {
     pub shown: Vec<String>,
 }
 
+/// Running tallies of the products, kept as products are added, so that scoring after every
+/// page of a crawl does not walk up to 2,000 products for every product rule.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    /// Products tallied: equal to `products.len()` unless the list was changed directly, in
+    /// which case the rules walk the list instead.
+    counted: usize,
+    /// Distinct names, sorted.
+    names: BTreeSet<String>,
+    /// Rules with a name pattern, and per rule: matching products (count, first five indices).
+    name_rules: Vec<usize>,
+    name_hits: HashMap<usize, (usize, Vec<usize>)>,
+    /// Products with a price (count, first five indices), and how many of them are 0.
+    priced: (usize, Vec<usize>),
+    zero_priced: usize,
+    /// Products with an availability, and how many of them are sold out.
+    with_availability: usize,
+    sold_out: usize,
+}
+
+fn is_sold_out(a: &str) -> bool {
+    a.contains("OutOfStock") || a.contains("SoldOut") || a.contains("Discontinued")
+}
+
 /// Evidence collected so far for a whole site.
 pub struct Evidence<'r> {
     pub rules: &'r RuleSet,
@@ -44,6 +70,7 @@ pub struct Evidence<'r> {
     pub business_texts: Vec<(String, String)>,
     /// Bumped whenever anything above changes, so a crawl re-scores only when it must.
     changes: u64,
+    tally: Tally,
 }
 
 impl<'r> Evidence<'r> {
@@ -55,7 +82,71 @@ impl<'r> Evidence<'r> {
             mismatches: Vec::new(),
             business_texts: Vec::new(),
             changes: 0,
+            tally: Tally {
+                name_rules: rules
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| {
+                        matches!(
+                            r.signal,
+                            Signal::Products {
+                                test: ProductTest::AllNamesMatch | ProductTest::AnyNameMatch,
+                                re: Some(_),
+                                ..
+                            }
+                        )
+                    })
+                    .map(|(i, _)| i)
+                    .collect(),
+                ..Tally::default()
+            },
         }
+    }
+
+    /// Adds a product to the list and to the tallies.
+    fn push_product(&mut self, p: SiteProduct) {
+        self.changes += 1;
+        let i = self.products.len();
+        let t = &mut self.tally;
+        if t.counted == i {
+            t.counted += 1;
+            if !t.names.contains(&p.name) {
+                t.names.insert(p.name.clone());
+            }
+            for &r in &t.name_rules {
+                if let Signal::Products { re: Some(re), .. } = &self.rules.rules[r].signal {
+                    if re.is_match(&p.name) {
+                        let e = t.name_hits.entry(r).or_default();
+                        e.0 += 1;
+                        if e.1.len() < 5 {
+                            e.1.push(i);
+                        }
+                    }
+                }
+            }
+            if p.price.is_some() {
+                t.priced.0 += 1;
+                if t.priced.1.len() < 5 {
+                    t.priced.1.push(i);
+                }
+                if p.price == Some(0.0) {
+                    t.zero_priced += 1;
+                }
+            }
+            if let Some(a) = &p.availability {
+                t.with_availability += 1;
+                if is_sold_out(a) {
+                    t.sold_out += 1;
+                }
+            }
+        }
+        self.products.push(p);
+    }
+
+    /// Whether the tallies describe `products` as it is.
+    fn tallied(&self) -> bool {
+        self.tally.counted == self.products.len()
     }
 
     /// A counter that moves whenever the evidence changes: equal counters, equal scores.
@@ -106,8 +197,7 @@ impl<'r> Evidence<'r> {
         };
         for p in &f.products {
             if self.products.len() < 2000 {
-                self.changes += 1;
-                self.products.push(SiteProduct {
+                self.push_product(SiteProduct {
                     name: p.name.clone(),
                     price: p.price,
                     availability: p.availability.clone(),
@@ -139,8 +229,7 @@ impl<'r> Evidence<'r> {
                 .cloned()
                 .unwrap_or_else(|| f.title.clone());
             if !name.is_empty() {
-                self.changes += 1;
-                self.products.push(SiteProduct {
+                self.push_product(SiteProduct {
                     name,
                     price: shown.first().map(|(p, _)| *p),
                     availability: None,
@@ -151,16 +240,108 @@ impl<'r> Evidence<'r> {
         }
     }
 
-    /// Distinct product names seen.
+    /// Distinct product names seen, sorted.
     pub fn distinct_products(&self) -> Vec<&str> {
+        if self.tallied() {
+            return self.tally.names.iter().map(String::as_str).collect();
+        }
         let mut names: Vec<&str> = self.products.iter().map(|p| p.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
         names
     }
 
-    /// Evaluates the aggregate product rule `i`; `Some(found)` when it fires.
+    /// Number of distinct product names seen.
+    pub fn distinct_count(&self) -> usize {
+        if self.tallied() {
+            self.tally.names.len()
+        } else {
+            self.distinct_products().len()
+        }
+    }
+
+    /// Evaluates the aggregate product rule `i`; `Some(found)` when it fires. Reads the
+    /// tallies (the same answer as walking every product, without the walk).
     pub fn product_rule(&self, i: usize) -> Option<Found> {
+        if !self.tallied() {
+            return self.product_rule_walk(i);
+        }
+        let Signal::Products { test, re, .. } = &self.rules.rules[i].signal else {
+            return None;
+        };
+        let ps = &self.products;
+        let t = &self.tally;
+        let first_url = || ps.first().map(|p| p.url.clone()).unwrap_or_default();
+        let names = |v: &[usize]| {
+            v.iter()
+                .take(5)
+                .map(|&k| ps[k].name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match test {
+            ProductTest::AllNamesMatch | ProductTest::AnyNameMatch => {
+                let re = re.as_ref()?;
+                let (count, first) = t
+                    .name_hits
+                    .get(&i)
+                    .map(|(n, v)| (*n, v.as_slice()))
+                    .unwrap_or((0, &[]));
+                let fire = if *test == ProductTest::AllNamesMatch {
+                    !ps.is_empty() && count == ps.len()
+                } else {
+                    count > 0
+                };
+                fire.then(|| Found {
+                    url: first
+                        .first()
+                        .map(|&k| ps[k].url.clone())
+                        .unwrap_or_else(first_url),
+                    snippet: crate::extract::truncate_chars(
+                        &format!("{} of {} products: {}", count, ps.len(), names(first)),
+                        199,
+                    ),
+                    matched: first
+                        .first()
+                        .and_then(|&k| re.find(&ps[k].name))
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default(),
+                })
+            }
+            ProductTest::AllPricesZero => {
+                let (priced, first) = (&t.priced.0, &t.priced.1);
+                let fire = *priced > 0 && t.zero_priced == *priced;
+                fire.then(|| Found {
+                    url: first
+                        .first()
+                        .map(|&k| ps[k].url.clone())
+                        .unwrap_or_default(),
+                    snippet: crate::extract::truncate_chars(
+                        &format!(
+                            "every price found is 0 ({} products: {})",
+                            priced,
+                            names(first)
+                        ),
+                        199,
+                    ),
+                    matched: "0".into(),
+                })
+            }
+            ProductTest::AllSoldOut => {
+                let with = t.with_availability;
+                let fire = with > 0 && with == ps.len() && t.sold_out == with;
+                fire.then(|| Found {
+                    url: first_url(),
+                    snippet: format!("all {} products are marked out of stock", ps.len()),
+                    matched: "OutOfStock".into(),
+                })
+            }
+            ProductTest::PriceMismatch | ProductTest::CountAtLeast => self.product_rule_walk(i),
+        }
+    }
+
+    /// [`Evidence::product_rule`] by walking every product (when the list was changed directly).
+    fn product_rule_walk(&self, i: usize) -> Option<Found> {
         let Signal::Products {
             test,
             re,

@@ -72,3 +72,38 @@ async fn right_values_match_and_a_wrong_number_is_reported() {
         .unwrap();
     assert!(rep.snippet.contains("박지현"), "{}", rep.snippet);
 }
+
+#[test]
+fn expect_flag_reaches_the_report_and_rejects_unknown_keys() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_siteready"))
+            .args([
+                "check",
+                "fixtures/sites/kr-cafe24-complete",
+                "--rate",
+                "0",
+                "-q",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "--expect",
+        "reg_no=214-87-05639",
+        "--expect",
+        "name=엉뚱상회",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let biz = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "business_info")
+        .unwrap();
+    assert_eq!(biz["facts"]["application"]["reg_no"], "match");
+    assert_eq!(biz["facts"]["application"]["name"], "mismatch");
+    let bad = run(&["--expect", "regno=1"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -47,6 +47,10 @@ pub struct CheckArgs {
     /// Gate: exit 1 when the overall score is below N.
     #[arg(long, value_name = "N")]
     pub fail_under: Option<u32>,
+    /// Application value to find in the site's business information (repeatable):
+    /// name, reg_no, mail_order_no, representative, phone or email, e.g. `--expect reg_no=123-45-67890`.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = siteready::expect::parse)]
+    pub expect: Vec<(String, String)>,
     /// How an inconclusive prerequisite counts for --require: fail (exit 1), pass, or error (exit 4).
     #[arg(long, value_enum, default_value = "fail")]
     pub inconclusive: InconclusiveArg,
@@ -120,7 +124,10 @@ fn colour_wanted() -> bool {
 
 pub async fn run(a: CheckArgs) -> u8 {
     let config = match a.crawl.config() {
-        Ok(c) => c,
+        Ok(c) => siteready::Config {
+            expect: a.expect.clone(),
+            ..c
+        },
         Err(e) => {
             eprintln!("siteready: {e}");
             return EXIT_USAGE;

@@ -121,7 +121,7 @@ struct State {
     /// Lifecycle events of the main frame, per loader.
     lifecycle: Vec<(String, String)>,
     main_frame: String,
-    /// Guard results per host:port (DNS answers are checked once per page).
+    /// Guard results per host:port (DNS answers are checked once per tab).
     dns: HashMap<String, Result<(), String>>,
     /// Requests of the page still loading.
     inflight: std::collections::HashSet<String>,
