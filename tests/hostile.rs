@@ -492,6 +492,28 @@ async fn redirects_to_private_addresses_are_refused_without_contacting_them() {
     );
 }
 
+/// A robots.txt redirecting to the metadata service is an unreadable robots.txt (crawling
+/// disallowed, RFC 9309), not an unreachable site; the redirect is not followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robots_txt_redirecting_inward_is_refused_and_reported() {
+    let srv = serve("ssrf_robots");
+    let cfg = Config {
+        allow_private: false,
+        ..config()
+    };
+    let run = crawl(&srv, "/", &cfg).await;
+    let robots = run.kinds_for("/robots.txt");
+    assert_eq!(robots, vec!["robots"], "{:?}", run.errors());
+    let (_, _, msg) = run
+        .errors()
+        .into_iter()
+        .find(|(u, _, _)| u.ends_with("/robots.txt"))
+        .expect("robots error");
+    assert!(msg.contains("blocked_address"), "{msg}");
+    assert_eq!(run.report["crawl"]["robots"], "error");
+    assert_eq!(srv.stats.requests(), vec!["/robots.txt".to_string()]);
+}
+
 /// Loopback targets are refused by default and allowed with `--allow-private`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_targets_need_allow_private() {

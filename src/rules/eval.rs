@@ -1,14 +1,170 @@
 //! Evaluating compiled rules against one page's facts, and scoring links for the frontier.
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex_automata::{meta, Anchored, Input, MatchKind};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Hir, HirKind, Look};
 use url::Url;
 
-use super::{Owner, RuleSet, Signal};
+use super::{Owner, Rule, RuleSet, Signal};
 use crate::extract::{snippet_around, Area, Link, PageFacts};
 
 const SNIPPET: usize = 200;
+
+/// Matchers built once per rule set, so that a page costs one pass over its text rather than
+/// one pass per rule, and never the regex engine's slow path.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fast {
+    /// Per rule: the two-step matcher of a pattern with Unicode word boundaries.
+    bounded: Vec<Option<Bounded>>,
+    /// Which page-text rules can match a page at all, in one pass.
+    screen: Option<Screen>,
+}
+
+impl Fast {
+    pub(crate) fn new(rules: &[Rule], regex_of: fn(&Signal) -> Option<&Regex>) -> Fast {
+        Fast {
+            bounded: rules
+                .iter()
+                .map(|r| regex_of(&r.signal).and_then(Bounded::new))
+                .collect(),
+            screen: Screen::new(rules),
+        }
+    }
+}
+
+/// Every match of a page-text rule contains one of the rule's *required literals* (worked out
+/// from the pattern once); one Aho-Corasick pass over the page's text finds which literals
+/// occur, and rules none of whose literals occur are not run at all. Rules without usable
+/// literals are always run.
+#[derive(Debug, Clone)]
+struct Screen {
+    ac: AhoCorasick,
+    /// Literal id → the rules that require it.
+    owners: Vec<Vec<usize>>,
+    /// Per rule: screened (false = always run).
+    screened: Vec<bool>,
+}
+
+/// Most literals one rule may contribute; a rule needing more is always run.
+const MAX_RULE_LITERALS: usize = 2048;
+/// Most literals drawn from one run of a pattern (case variants multiply them): past this,
+/// literals are cut shorter.
+const MAX_RUN_LITERALS: usize = 64;
+
+/// A set of literals of which every match of `h` contains at least one, if one is known.
+fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
+    fn usable(set: &[Vec<u8>]) -> bool {
+        !set.is_empty() && set.len() <= MAX_RULE_LITERALS && set.iter().all(|l| !l.is_empty())
+    }
+    // Every match of `h` starts with one of these.
+    fn prefixes(h: &Hir) -> Option<Vec<Vec<u8>>> {
+        let seq = Extractor::new()
+            .kind(ExtractKind::Prefix)
+            .limit_total(MAX_RUN_LITERALS)
+            .extract(h);
+        let lits: Vec<Vec<u8>> = seq
+            .literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        usable(&lits).then_some(lits)
+    }
+    // Longer shortest literal first, then fewer literals.
+    fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+        let min = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
+        (min(a), std::cmp::Reverse(a.len())) > (min(b), std::cmp::Reverse(b.len()))
+    }
+    let found = match h.kind() {
+        HirKind::Capture(c) => required(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
+        HirKind::Alternation(alts) => {
+            let mut all = Vec::new();
+            for a in alts {
+                all.extend(required(a)?);
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        HirKind::Concat(v) => {
+            let letter = |h: &Hir| matches!(h.kind(), HirKind::Literal(_) | HirKind::Class(_));
+            let mut best: Option<Vec<Vec<u8>>> = None;
+            for i in 0..v.len() {
+                // The literals a run of letters starts with, and what each part requires.
+                let run = (letter(&v[i]) && (i == 0 || !letter(&v[i - 1])))
+                    .then(|| prefixes(&Hir::concat(v[i..].to_vec())))
+                    .flatten();
+                for c in [run, required(&v[i])].into_iter().flatten() {
+                    if best.as_ref().is_none_or(|b| better(&c, b)) {
+                        best = Some(c);
+                    }
+                }
+            }
+            best
+        }
+        HirKind::Literal(_) | HirKind::Class(_) => prefixes(h),
+        _ => None,
+    };
+    found.filter(|s| usable(s))
+}
+
+impl Screen {
+    fn new(rules: &[Rule]) -> Option<Screen> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut index: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut screened = vec![false; rules.len()];
+        for (i, r) in rules.iter().enumerate() {
+            let Signal::Text {
+                re, footer: false, ..
+            } = &r.signal
+            else {
+                continue;
+            };
+            let Ok(hir) = regex_syntax::ParserBuilder::new()
+                .utf8(true)
+                .build()
+                .parse(re.as_str())
+            else {
+                continue;
+            };
+            let Some(lits) = required(&hir) else { continue };
+            screened[i] = true;
+            for l in lits {
+                let id = *index.entry(l.clone()).or_insert_with(|| {
+                    literals.push(l);
+                    owners.push(Vec::new());
+                    owners.len() - 1
+                });
+                if !owners[id].contains(&i) {
+                    owners[id].push(i);
+                }
+            }
+        }
+        if literals.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasick::builder().build(&literals).ok()?;
+        Some(Screen {
+            ac,
+            owners,
+            screened,
+        })
+    }
+
+    /// Per rule: whether it can match `text` (always true for rules not screened).
+    fn possible(&self, text: &str) -> Vec<bool> {
+        let mut out: Vec<bool> = self.screened.iter().map(|s| !s).collect();
+        for m in self.ac.find_overlapping_iter(text) {
+            for &r in &self.owners[m.pattern().as_usize()] {
+                out[r] = true;
+            }
+        }
+        out
+    }
+}
 
 /// A rule pattern with Unicode word boundaries (`\b`), matched in two steps. The regex engine's
 /// fast DFA gives up on a Unicode `\b` at the first non-ASCII byte of the text (every Korean page,
@@ -165,6 +321,9 @@ pub struct Hit {
 pub struct PageEval {
     pub classes: Vec<usize>,
     pub hits: Vec<Hit>,
+    /// The page-text screen: the length of the text screened, and per rule whether its
+    /// pattern can match that text at all (false only for rules that cannot).
+    pub possible: Option<(usize, Vec<bool>)>,
 }
 
 fn path_query(u: &Url) -> String {
@@ -203,7 +362,7 @@ impl RuleSet {
     pub(crate) fn pat<'a>(&'a self, i: usize, re: &'a Regex) -> Pat<'a> {
         Pat {
             re,
-            fast: self.bounded.get(i).and_then(Option::as_ref),
+            fast: self.fast.bounded.get(i).and_then(Option::as_ref),
         }
     }
 
@@ -214,6 +373,11 @@ impl RuleSet {
         let pq = path_query(p.url);
         let mut ev = PageEval::default();
         ev.classes.extend_from_slice(p.predicted);
+        // One pass over the text rules out most text rules before any of them runs.
+        let possible = match (p.facts, &self.fast.screen) {
+            (Some(f), Some(screen)) if ok => Some(screen.possible(&f.text)),
+            _ => None,
+        };
         for (i, r) in self.rules.iter().enumerate() {
             let Owner::Class(c) = r.owner else { continue };
             if ev.classes.contains(&c) {
@@ -225,7 +389,9 @@ impl RuleSet {
                 (Signal::Url(re), _) => self.pat(i, re).is_match(&pq),
                 (_, None) => false,
                 _ if !ok => false,
-                (_, Some(f)) => self.match_signal(i, f, p.url, &pq, p.status).is_some(),
+                (_, Some(f)) => self
+                    .match_signal(i, f, p.url, &pq, p.status, possible.as_deref())
+                    .is_some(),
             };
             if hit {
                 ev.classes.push(c);
@@ -248,7 +414,7 @@ impl RuleSet {
                 continue;
             }
             let found = match p.facts {
-                Some(f) => self.match_signal(i, f, p.url, &pq, p.status),
+                Some(f) => self.match_signal(i, f, p.url, &pq, p.status, possible.as_deref()),
                 None => self.match_without_facts(i, &pq, p.status),
             };
             if let Some((snippet, matched)) = found {
@@ -259,6 +425,7 @@ impl RuleSet {
                 });
             }
         }
+        ev.possible = p.facts.zip(possible).map(|(f, v)| (f.text.len(), v));
         ev
     }
 
@@ -281,6 +448,7 @@ impl RuleSet {
         url: &Url,
         pq: &str,
         status: u16,
+        possible: Option<&[bool]>,
     ) -> Option<(String, String)> {
         match &self.rules[i].signal {
             Signal::Url(_) | Signal::Status { .. } => self.match_without_facts(i, pq, status),
@@ -311,6 +479,9 @@ impl RuleSet {
                 list_hit(f.headings.iter().map(String::as_str), self.pat(i, re))
             }
             Signal::Text { re, min_count, footer } => {
+                if !*footer && possible.is_some_and(|p| !p.get(i).copied().unwrap_or(true)) {
+                    return None; // none of the literals every match needs is in the text
+                }
                 let hay = if *footer { &f.footer_text } else { &f.text };
                 text_hit(hay, self.pat(i, re), *min_count)
             }
@@ -474,4 +645,117 @@ impl RuleSet {
 
 fn truncate(s: &str) -> String {
     crate::extract::truncate_chars(s, SNIPPET - 1)
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn pages(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                pages(&p, out);
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(".htm") || n.contains(".php"))
+            {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Every fixture page's texts, decoded and extracted as a crawl would.
+    fn corpus(rules: &RuleSet) -> Vec<PageFacts> {
+        let mut files = Vec::new();
+        pages(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
+        assert!(files.len() > 50, "fixture pages not found");
+        let base = Url::parse("http://127.0.0.1/").unwrap();
+        files
+            .iter()
+            .map(|p| {
+                let bytes = std::fs::read(p).unwrap();
+                let d = crate::crawl::decode::decode(&bytes, None, Some("kr"));
+                crate::extract::extract(&base, &d.text, &rules.selectors)
+            })
+            .collect()
+    }
+
+    fn hays(f: &PageFacts) -> Vec<&str> {
+        let mut v = vec![
+            f.text.as_str(),
+            f.footer_text.as_str(),
+            f.inline_script.as_str(),
+            f.title.as_str(),
+        ];
+        v.extend(f.headings.iter().map(String::as_str));
+        v.extend(f.links.iter().map(|l| l.text.as_str()));
+        v.extend(f.buttons.iter().map(String::as_str));
+        v
+    }
+
+    #[test]
+    fn two_step_matching_equals_the_regex() {
+        let rules = RuleSet::embedded().unwrap();
+        let corpus = corpus(&rules);
+        let mut checked = 0;
+        for (i, r) in rules.rules.iter().enumerate() {
+            let Some(re) = super::super::signal_regex(&r.signal) else {
+                continue;
+            };
+            let pat = rules.pat(i, re);
+            if pat.fast.is_none() {
+                continue;
+            }
+            for f in &corpus {
+                for hay in hays(f) {
+                    let want: Vec<(usize, usize)> =
+                        re.find_iter(hay).map(|m| (m.start(), m.end())).collect();
+                    let got: Vec<(usize, usize)> = pat.find_iter(hay).collect();
+                    assert_eq!(got, want, "rule {} on {:?}", r.id, hay);
+                    assert_eq!(pat.is_match(hay), re.is_match(hay), "rule {}", r.id);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    #[test]
+    fn the_text_screen_never_rules_out_a_match() {
+        let rules = RuleSet::embedded().unwrap();
+        let screen = rules.fast.screen.as_ref().unwrap();
+        let screened = screen.screened.iter().filter(|s| **s).count();
+        assert!(screened > 40, "only {screened} text rules screened");
+        let mut corpus = corpus(&rules);
+        let base = Url::parse("http://127.0.0.1/").unwrap();
+        let shop = "<p>Free shipping on orders over $50. Returns within 30 days of delivery. \
+                    배송비 3,000원 · 7일 이내 청약철회 · ₩12,000 · 送料無料 · ¥1,200</p>";
+        corpus.push(crate::extract::extract(&base, shop, &[]));
+        let mut ruled_out = 0;
+        for f in &corpus {
+            let possible = screen.possible(&f.text);
+            for (i, r) in rules.rules.iter().enumerate() {
+                if let Signal::Text {
+                    re, footer: false, ..
+                } = &r.signal
+                {
+                    if re.is_match(&f.text) {
+                        assert!(possible[i], "rule {} ruled out but matches", r.id);
+                    } else if !possible[i] {
+                        ruled_out += 1;
+                    }
+                }
+            }
+        }
+        assert!(ruled_out > corpus.len() * 20, "screen rules out too little");
+    }
 }

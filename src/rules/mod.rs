@@ -259,8 +259,8 @@ pub struct RuleSet {
     pub digest: String,
     /// Rules whose tag is `price` and kind `text`: used to read prices off product pages.
     price_rules: Vec<usize>,
-    /// Per rule, a two-step matcher for patterns with Unicode word boundaries (see `eval`).
-    bounded: Vec<Option<eval::Bounded>>,
+    /// Matchers that make a page cost one pass per text rather than one per rule (see `eval`).
+    fast: eval::Fast,
 }
 
 const KINDS: &[&str] = &[
@@ -596,10 +596,7 @@ impl RuleSet {
             })
             .map(|(i, _)| i)
             .collect();
-        let bounded = rules
-            .iter()
-            .map(|r| signal_regex(&r.signal).and_then(eval::Bounded::new))
-            .collect();
+        let fast = eval::Fast::new(&rules, signal_regex);
         Ok(RuleSet {
             prerequisites,
             classes,
@@ -607,7 +604,7 @@ impl RuleSet {
             selectors,
             digest,
             price_rules,
-            bounded,
+            fast,
         })
     }
 
@@ -623,8 +620,17 @@ impl RuleSet {
 
     /// Prices written on a page, read with the rules tagged `price`.
     pub fn prices_in(&self, text: &str) -> Vec<(f64, String)> {
+        self.prices_screened(text, None)
+    }
+
+    /// [`RuleSet::prices_in`], skipping the rules that `possible` (the page's text screen, see
+    /// [`PageEval::possible`]) rules out.
+    pub fn prices_screened(&self, text: &str, possible: Option<&[bool]>) -> Vec<(f64, String)> {
         let mut out = Vec::new();
         for &i in &self.price_rules {
+            if possible.is_some_and(|p| !p.get(i).copied().unwrap_or(true)) {
+                continue;
+            }
             if let Signal::Text { re, .. } = &self.rules[i].signal {
                 for (s, e) in self.pat(i, re).find_iter(text).take(64) {
                     if let Some(p) = crate::extract::parse_price(&text[s..e]) {

@@ -568,6 +568,7 @@ pub const SITES: &[&str] = &[
     "no_content_type",
     "bad_encoding",
     "ssrf",
+    "ssrf_robots",
     "js_links",
     "deep_chain",
     "deep_nesting",
@@ -869,6 +870,12 @@ pub fn site(name: &str) -> Option<Handler> {
                 }
                 _ => Reply::not_found(),
             }
+        }),
+        // robots.txt itself redirects to the metadata service.
+        "ssrf_robots" => h(|r| match r.path.as_str() {
+            "/robots.txt" => Reply::redirect(301, "http://169.254.169.254/robots.txt"),
+            "/" => Reply::html(200, page("Shop", "<p>Welcome.</p>")),
+            _ => Reply::not_found(),
         }),
         "js_links" => h(|r| match r.path.as_str() {
             "/" => Reply::html(
