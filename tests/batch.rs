@@ -985,3 +985,182 @@ async fn measure_jobs_1_vs_8() {
         best("1") / best("8")
     );
 }
+
+/// Application columns of the CSV (Korean headers here) are cross-checked per row: the right
+/// registration number matches, the wrong one is a warning on business_info with what the site
+/// shows, and neither changes `ready`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn application_columns_are_cross_checked_per_row() {
+    let servers = serve(&["kr-cafe24-complete"]).await;
+    let url = servers[0].url();
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("applications.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "id,url,상호,사업자등록번호,대표자,이메일\n\
+             right,{url},다온키친,214-87-05639,박지현,cs@daonkitchen.co.kr\n\
+             wrong,{url},다온키친,214-87-00000,박지현,\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = siteready(args(&["batch", csv.to_str().unwrap()], &out, &FAST[..5])).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("application values from columns 상호 (name), 사업자등록번호 (reg_no)"),
+        "{}",
+        stderr(&o)
+    );
+    let rows = jsonl(&out);
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+    let (right, wrong) = (row("right"), row("wrong"));
+    assert_eq!(right["ready"], true);
+    assert_eq!(right["business_info"], "pass", "{right}");
+    assert_eq!(right["application"], "match", "{right}");
+    assert_eq!(wrong["ready"], true, "the cross-check never changes ready");
+    assert_eq!(wrong["business_info"], "warn", "{wrong}");
+    assert_eq!(wrong["application"], "reg_no mismatch", "{wrong}");
+    // The carried columns stay in the summary as they were.
+    assert_eq!(wrong["columns"]["사업자등록번호"], "214-87-00000");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("wrong.json")).unwrap()).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "business_info")
+        .unwrap();
+    let reg = check["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["rule"] == "expect.reg_no")
+        .unwrap();
+    assert!(
+        reg["snippet"].as_str().unwrap().contains("214-87-05639"),
+        "the site's own number is shown: {reg}"
+    );
+
+    // --no-expect-columns: carried, not checked.
+    let out2 = tmp.path().join("out2");
+    let o = siteready(args(
+        &["batch", csv.to_str().unwrap(), "--no-expect-columns"],
+        &out2,
+        &FAST[..5],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = jsonl(&out2);
+    assert!(rows.iter().all(|r| r["application"].is_null()), "{rows:?}");
+}
+
+/// `--baseline DIR` compares each merchant (by id) with the earlier batch: same, improved,
+/// regressed (a refund page gone, a site now unreachable), new; `--fail-on-regression` exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn baseline_adds_a_change_column_and_gates_regressions() {
+    let servers = serve(&[
+        "kr-cafe24-complete",
+        "kr-missing-refund",
+        "kr-missing-products",
+    ])
+    .await;
+    let (complete, no_refund, no_products) = (servers[0].url(), servers[1].url(), servers[2].url());
+    let down = format!("http://127.0.0.1:{}/", closed_port());
+    let tmp = tempfile::tempdir().unwrap();
+    let before = tmp.path().join("before.csv");
+    std::fs::write(
+        &before,
+        format!(
+            "id,url\nsteady,{complete}\nworse,{complete}\nbetter,{no_products}\ndown,{complete}\n"
+        ),
+    )
+    .unwrap();
+    let after = tmp.path().join("after.csv");
+    std::fs::write(
+        &after,
+        format!(
+            "id,url\nsteady,{complete}\nworse,{no_refund}\nbetter,{complete}\ndown,{down}\nfresh,{complete}\n"
+        ),
+    )
+    .unwrap();
+    let old = tmp.path().join("old");
+    let o = siteready(args(&["batch", before.to_str().unwrap()], &old, &FAST)).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let new = tmp.path().join("new");
+    let o = siteready(args(
+        &[
+            "batch",
+            after.to_str().unwrap(),
+            "--baseline",
+            old.to_str().unwrap(),
+        ],
+        &new,
+        &FAST[..5],
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "not gating: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("against the baseline: 2 regressed, 1 improved"),
+        "{}",
+        stderr(&o)
+    );
+    let changes: BTreeMap<String, String> = jsonl(&new)
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["change"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeMap<String, String> = [
+        ("steady", "same"),
+        ("worse", "regressed"),
+        ("better", "improved"),
+        ("down", "regressed"),
+        ("fresh", "new"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(changes, want);
+    let cells = csv_cells(&new);
+    let col = cells[0].iter().position(|h| h == "change").unwrap();
+    assert!(cells[1..].iter().any(|r| r[col] == "regressed"));
+
+    // The gate, and a clear refusal of a missing baseline or the output folder itself.
+    let gated = tmp.path().join("gated");
+    let o = siteready(args(
+        &[
+            "batch",
+            after.to_str().unwrap(),
+            "--baseline",
+            old.to_str().unwrap(),
+            "--fail-on-regression",
+        ],
+        &gated,
+        &FAST,
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    for (baseline, message) in [
+        (tmp.path().join("nowhere"), "baseline folder not found"),
+        (new.clone(), "is the output folder"),
+    ] {
+        let o = siteready(args(
+            &[
+                "batch",
+                after.to_str().unwrap(),
+                "--baseline",
+                baseline.to_str().unwrap(),
+            ],
+            &new,
+            &FAST,
+        ))
+        .await;
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{}", stderr(&o));
+    }
+}

@@ -30,6 +30,53 @@ pub const URL_COLUMNS: [&str; 10] = [
 /// Header names taken as the id column, in order of preference.
 pub const ID_COLUMNS: [&str; 5] = ["id", "merchantid", "mid", "가맹점id", "가맹점번호"];
 
+/// Header names taken as application values (key of [`crate::expect::KEYS`] → aliases,
+/// compared as [`URL_COLUMNS`] are): the values the merchant gave in the application, checked
+/// against the site's business information as `check --expect` does.
+pub const EXPECT_COLUMNS: [(&str, &[&str]); 6] = [
+    (
+        "name",
+        &[
+            "name",
+            "companyname",
+            "businessname",
+            "상호",
+            "상호명",
+            "회사명",
+            "법인명",
+        ],
+    ),
+    (
+        "reg_no",
+        &[
+            "regno",
+            "businessregistrationnumber",
+            "businessregno",
+            "brn",
+            "사업자등록번호",
+            "사업자번호",
+        ],
+    ),
+    (
+        "mail_order_no",
+        &[
+            "mailorderno",
+            "mailordernumber",
+            "통신판매업신고번호",
+            "통신판매신고번호",
+        ],
+    ),
+    (
+        "representative",
+        &["representative", "ceo", "대표자", "대표자명", "대표자성명"],
+    ),
+    (
+        "phone",
+        &["phone", "tel", "telephone", "전화번호", "대표전화"],
+    ),
+    ("email", &["email", "이메일"]),
+];
+
 /// Choices the caller can make about the columns.
 #[derive(Debug, Clone, Default)]
 pub struct InputOptions {
@@ -37,6 +84,8 @@ pub struct InputOptions {
     pub url_column: Option<String>,
     /// Name of the id column (case-insensitive) when it is not one of [`ID_COLUMNS`].
     pub id_column: Option<String>,
+    /// Do not take [`EXPECT_COLUMNS`] as application values (they are still carried).
+    pub no_expect_columns: bool,
 }
 
 /// One merchant of the CSV.
@@ -57,6 +106,9 @@ pub struct Row {
     pub error: Option<String>,
     /// Values of the carried columns, in the order of [`Input::columns`].
     pub extra: Vec<String>,
+    /// Application values of the row (`key`, value) from [`Input::expect_columns`], blank
+    /// cells left out.
+    pub expect: Vec<(String, String)>,
 }
 
 /// A parsed CSV.
@@ -72,6 +124,8 @@ pub struct Input {
     /// Carried columns (every other column), renamed where they would clash with the summary's
     /// own columns (`input_<name>`).
     pub columns: Vec<String>,
+    /// Columns read as application values: (`key`, header as written).
+    pub expect_columns: Vec<(String, String)>,
     pub rows: Vec<Row>,
 }
 
@@ -126,6 +180,17 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &InputOptions) -> Result<Input> {
         .filter(|&c| c != url_col && Some(c) != id_col)
         .collect();
     let columns = carried_names(&headers, &carried);
+    let expect_cols: Vec<(&str, usize)> = if opts.no_expect_columns {
+        Vec::new()
+    } else {
+        EXPECT_COLUMNS
+            .iter()
+            .filter_map(|(key, aliases)| {
+                let c = find_column(&headers, None, aliases)?;
+                (c != url_col && Some(c) != id_col).then_some((*key, c))
+            })
+            .collect()
+    };
 
     let mut rows = Vec::new();
     let mut first_line: HashMap<String, u64> = HashMap::new();
@@ -171,6 +236,11 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &InputOptions) -> Result<Input> {
             url: parsed.ok(),
             error,
             extra: carried.iter().map(|&c| cell(c)).collect(),
+            expect: expect_cols
+                .iter()
+                .map(|&(k, c)| (k.to_string(), cell(c)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
         });
     }
     Ok(Input {
@@ -179,6 +249,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &InputOptions) -> Result<Input> {
         url_column: headers[url_col].clone(),
         id_column: id_col.map(|c| headers[c].clone()),
         columns,
+        expect_columns: expect_cols
+            .iter()
+            .map(|&(k, c)| (k.to_string(), headers[c].clone()))
+            .collect(),
         rows,
     })
 }
@@ -378,6 +452,7 @@ mod tests {
             &InputOptions {
                 url_column: Some("LINK".into()),
                 id_column: Some("shop".into()),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -404,7 +479,7 @@ mod tests {
             b"url\nx.example\n",
             &InputOptions {
                 url_column: Some("site_url".into()),
-                id_column: None,
+                ..Default::default()
             },
         )
         .unwrap_err()
@@ -424,6 +499,11 @@ mod tests {
         assert_eq!(i.encoding, "euc-kr");
         assert_eq!(i.url_column, "홈페이지");
         assert_eq!(i.columns, ["상호명"]);
+        assert_eq!(
+            i.rows[0].expect,
+            [("name".to_string(), "똠방각하 쇼핑몰".to_string())],
+            "an application column is carried and read as an expected value"
+        );
         assert_eq!(i.rows[0].extra, ["똠방각하 쇼핑몰"]);
         let mut utf16 = vec![0xff, 0xfe];
         for u in "url\tname\nc.example\tC\n".encode_utf16() {

@@ -14,6 +14,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod baseline;
 pub mod id;
 pub mod input;
 pub mod merge;
@@ -26,6 +27,7 @@ pub mod summary;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use baseline::Baseline;
 pub use input::{Input, InputOptions, Row};
 pub use merge::merge;
 pub use run::{run, stop_channel, Outcome, Stop, StopHandle};
@@ -57,10 +59,12 @@ pub struct Options {
     pub format: Format,
     /// After a stop request, how long sites in flight may take to finish before they are cut.
     pub grace: Duration,
+    /// An earlier batch's folder to compare every row with (`change` column).
+    pub baseline: Option<Baseline>,
 }
 
 impl Options {
-    /// Defaults of the CLI: 8 jobs, JSON reports, 10 s grace, no resume, no shard.
+    /// Defaults of the CLI: 8 jobs, JSON reports, 10 s grace, no resume, no shard, no baseline.
     pub fn new(out_dir: impl Into<PathBuf>) -> Self {
         Options {
             out_dir: out_dir.into(),
@@ -69,6 +73,7 @@ impl Options {
             shard: None,
             format: Format::Json,
             grace: Duration::from_secs(10),
+            baseline: None,
         }
     }
 }

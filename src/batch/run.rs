@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use url::Url;
 
+use super::baseline::{is_interruption, Baseline};
 use super::input::{Input, Row};
 use super::progress::Progress;
 use super::resume::{self, Marker};
@@ -19,6 +20,7 @@ use super::{Format, Options};
 use crate::audit::audit_url;
 use crate::config::Config;
 use crate::crawl::Http;
+use crate::diff::Change;
 use crate::error::{Error, Result};
 use crate::report::{self, Report};
 use crate::rules::RuleSet;
@@ -71,6 +73,10 @@ pub struct Outcome {
     pub not_ready: usize,
     /// Rows without a report (bad row, unreachable, interrupted).
     pub errors: usize,
+    /// Rows worse than in the baseline (0 without `--baseline`).
+    pub regressed: usize,
+    /// Rows better than in the baseline.
+    pub improved: usize,
     /// A stop was requested before every row was done.
     pub interrupted: bool,
 }
@@ -83,8 +89,11 @@ struct Job {
     raw_url: String,
     url: Url,
     columns: BTreeMap<String, String>,
+    /// Application values of the row (they replace the shared config's).
+    expect: Vec<(String, String)>,
     dir: PathBuf,
     format: Format,
+    baseline: Option<Arc<Baseline>>,
 }
 
 /// Runs the batch: the rows of `input` in this shard, reports and summary into `opts.out_dir`.
@@ -115,6 +124,7 @@ pub async fn run(
         None
     };
 
+    let baseline = opts.baseline.clone().map(Arc::new);
     let selected: Vec<&Row> = input
         .rows
         .iter()
@@ -129,13 +139,9 @@ pub async fn run(
             (None, Some(u)) => u,
             (e, _) => {
                 let e = e.as_deref().unwrap_or("no URL");
-                results[i] = Some(SummaryRow::from_error(
-                    row.line,
-                    &row.id,
-                    &shown_url(row),
-                    e,
-                    cols,
-                ));
+                let mut line = SummaryRow::from_error(row.line, &row.id, &shown_url(row), e, cols);
+                set_change(&mut line, baseline.as_deref(), &row.stem, None);
+                results[i] = Some(line);
                 continue;
             }
         };
@@ -144,6 +150,7 @@ pub async fn run(
             if let Some(r) = resume::complete_report(&dir.join(&name), url, since.as_deref()) {
                 let html = dir.join(format!("{}.html", row.stem));
                 let mut line = SummaryRow::from_report(row.line, &row.id, &name, &r, cols);
+                set_change(&mut line, baseline.as_deref(), &row.stem, Some(&r));
                 if opts.format == Format::Both && !html.is_file() {
                     if let Err(e) = write_html(&html, &r) {
                         line.error = Some(format!("cannot write report: {e}"));
@@ -185,8 +192,10 @@ pub async fn run(
                 raw_url: row.raw_url.clone(),
                 url,
                 columns: carried(input, row),
+                expect: row.expect.clone(),
                 dir: dir.to_path_buf(),
                 format: opts.format,
+                baseline: baseline.clone(),
             };
             let h = set.spawn(check_row(http.clone(), rules.clone(), shared.clone(), job));
             task_row.insert(h.id(), i);
@@ -203,7 +212,9 @@ pub async fn run(
                         let why = if e.is_cancelled() { INTERRUPTED } else { "internal error: the check of this site stopped unexpectedly" };
                         let line = i.map(|i| {
                             let row = selected[i];
-                            SummaryRow::from_error(row.line, &row.id, &shown_url(row), why, carried(input, row))
+                            let mut line = SummaryRow::from_error(row.line, &row.id, &shown_url(row), why, carried(input, row));
+                            set_change(&mut line, baseline.as_deref(), &row.stem, None);
+                            line
                         });
                         match line { Some(l) => (i, l), None => continue }
                     }
@@ -267,11 +278,33 @@ pub async fn run(
         ready,
         not_ready: rows.len() - ready,
         errors: rows.iter().filter(|r| r.is_error()).count(),
+        regressed: count_change(&rows, Change::Regressed),
+        improved: count_change(&rows, Change::Improved),
         interrupted,
         rows,
     };
     progress.finish(&outcome);
     Ok(outcome)
+}
+
+fn count_change(rows: &[SummaryRow], c: Change) -> usize {
+    rows.iter()
+        .filter(|r| r.change.as_deref() == Some(c.as_str()))
+        .count()
+}
+
+/// Fills the row's `change` against the baseline (interrupted rows have none).
+fn set_change(
+    line: &mut SummaryRow,
+    baseline: Option<&Baseline>,
+    stem: &str,
+    new: Option<&Report>,
+) {
+    let Some(b) = baseline else { return };
+    if line.error.as_deref().is_some_and(is_interruption) {
+        return;
+    }
+    line.change = Some(b.change(&line.id, stem, new).as_str().to_string());
 }
 
 async fn sleep_until(t: Option<tokio::time::Instant>) {
@@ -306,6 +339,14 @@ async fn check_row(
 ) -> SummaryRow {
     // audit_url keeps its own time budget; this bound only guards against a stuck site.
     let limit = config.max_time + config.timeout + Duration::from_secs(10);
+    let config = if job.expect.is_empty() {
+        config
+    } else {
+        Arc::new(Config {
+            expect: job.expect.clone(),
+            ..(*config).clone()
+        })
+    };
     let res = tokio::time::timeout(
         limit,
         audit_url(&http, &job.raw_url, job.url.clone(), &rules, &config),
@@ -313,7 +354,9 @@ async fn check_row(
     .await;
     let fail = |job: Job, e: String| {
         remove_stale(&job.dir, &job.stem);
-        SummaryRow::from_error(job.line, &job.id, job.url.as_str(), &e, job.columns)
+        let mut line = SummaryRow::from_error(job.line, &job.id, job.url.as_str(), &e, job.columns);
+        set_change(&mut line, job.baseline.as_deref(), &job.stem, None);
+        line
     };
     match res {
         Ok(Ok(report)) => {
@@ -330,7 +373,9 @@ async fn check_row(
             if let Err(e) = report::write_atomic(&job.dir.join(&name), json.as_bytes()) {
                 return fail(job, format!("cannot write report: {e}"));
             }
-            SummaryRow::from_report(job.line, &job.id, &name, &report, job.columns)
+            let mut line = SummaryRow::from_report(job.line, &job.id, &name, &report, job.columns);
+            set_change(&mut line, job.baseline.as_deref(), &job.stem, Some(&report));
+            line
         }
         Ok(Err(e)) => fail(job, e.to_string()),
         Err(_) => {

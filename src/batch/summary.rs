@@ -14,7 +14,7 @@ pub const CSV_NAME: &str = "summary.csv";
 pub const JSONL_NAME: &str = "summary.jsonl";
 
 /// Columns of the summary before the carried ones, in order.
-pub const FIXED_COLUMNS: [&str; 15] = [
+pub const FIXED_COLUMNS: [&str; 17] = [
     "line",
     "id",
     "url",
@@ -26,6 +26,8 @@ pub const FIXED_COLUMNS: [&str; 15] = [
     "refund_policy",
     "checkout",
     "business_info",
+    "application",
+    "change",
     "pages",
     "duration_ms",
     "error",
@@ -57,6 +59,14 @@ pub struct SummaryRow {
     pub refund_policy: Option<String>,
     pub checkout: Option<String>,
     pub business_info: Option<String>,
+    /// The application cross-check of the row's CSV values: `match`, or what went wrong per
+    /// key (`reg_no mismatch; phone missing`); empty without application values.
+    #[serde(default)]
+    pub application: Option<String>,
+    /// Against `--baseline`: `new`, `same`, `improved` or `regressed`; empty without a
+    /// baseline or when the row was interrupted.
+    #[serde(default)]
+    pub change: Option<String>,
     pub pages: Option<usize>,
     pub duration_ms: Option<u64>,
     /// Why the row has no report.
@@ -95,6 +105,8 @@ impl SummaryRow {
             refund_policy: status_of("refund_policy"),
             checkout: status_of("checkout"),
             business_info: status_of("business_info"),
+            application: application_of(r),
+            change: None,
             pages: Some(r.crawl.pages_fetched),
             duration_ms: Some(r.duration_ms),
             error: None,
@@ -123,6 +135,8 @@ impl SummaryRow {
             refund_policy: None,
             checkout: None,
             business_info: None,
+            application: None,
+            change: None,
             pages: None,
             duration_ms: None,
             error: Some(error.to_string()),
@@ -136,7 +150,7 @@ impl SummaryRow {
         self.error.is_some()
     }
 
-    fn fixed_cells(&self) -> [String; 15] {
+    fn fixed_cells(&self) -> [String; 17] {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         [
             self.line.to_string(),
@@ -150,12 +164,37 @@ impl SummaryRow {
             o(&self.refund_policy),
             o(&self.checkout),
             o(&self.business_info),
+            o(&self.application),
+            o(&self.change),
             self.pages.map(|s| s.to_string()).unwrap_or_default(),
             self.duration_ms.map(|s| s.to_string()).unwrap_or_default(),
             o(&self.error),
             o(&self.report),
         ]
     }
+}
+
+/// The `application` cell: `match` when every value was found, else the keys that were not.
+fn application_of(r: &Report) -> Option<String> {
+    let facts = r
+        .checks
+        .iter()
+        .find(|k| k.id == "business_info")?
+        .facts
+        .get("application")?
+        .as_object()?;
+    let bad: Vec<String> = facts
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = v.as_str().unwrap_or("?");
+            (v != "match").then(|| format!("{k} {v}"))
+        })
+        .collect();
+    Some(if bad.is_empty() {
+        "match".into()
+    } else {
+        bad.join("; ")
+    })
 }
 
 /// Makes a cell inert in spreadsheets: cells starting with `=`, `+`, `-`, `@`, tab or carriage

@@ -2,7 +2,8 @@
 //! stop, outcome → exit code.
 //!
 //! Exit codes: 0 the batch ran to the end (whatever the merchants scored); 1 with
-//! `--fail-on-not-ready` when a merchant is not ready; 2 unreadable CSV or usage error;
+//! `--fail-on-not-ready` when a merchant is not ready, or with `--fail-on-regression` when one
+//! regressed against `--baseline`; 2 unreadable CSV, baseline or usage error;
 //! 130 interrupted (run again with `--resume`).
 
 use std::path::PathBuf;
@@ -54,6 +55,17 @@ pub struct BatchArgs {
     /// Exit 1 when any merchant is not ready (errors included).
     #[arg(long)]
     pub fail_on_not_ready: bool,
+    /// Output folder of an earlier batch: each row is compared with the same id's report there
+    /// (summary column `change`: new, same, improved, regressed).
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 when any merchant regressed against --baseline.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_regression: bool,
+    /// Do not read application columns (name, reg_no, mail_order_no, representative, phone,
+    /// email) as values to cross-check with the site's business information.
+    #[arg(long)]
+    pub no_expect_columns: bool,
     #[command(flatten)]
     pub crawl: CrawlArgs,
 }
@@ -96,6 +108,7 @@ pub async fn run(a: BatchArgs) -> u8 {
         &InputOptions {
             url_column: a.url_column.clone(),
             id_column: a.id_column.clone(),
+            no_expect_columns: a.no_expect_columns,
         },
     ) {
         Ok(i) => i,
@@ -121,7 +134,42 @@ pub async fn run(a: BatchArgs) -> u8 {
                 None => String::new(),
             }
         );
+        if !input.expect_columns.is_empty() {
+            let cols: Vec<String> = input
+                .expect_columns
+                .iter()
+                .map(|(k, h)| {
+                    if k == h {
+                        k.clone()
+                    } else {
+                        format!("{h} ({k})")
+                    }
+                })
+                .collect();
+            eprintln!(
+                "siteready: application values from column{} {}",
+                if cols.len() == 1 { "" } else { "s" },
+                cols.join(", ")
+            );
+        }
     }
+    let baseline = match &a.baseline {
+        None => None,
+        Some(b) if same_dir(b, &a.out_dir) => {
+            eprintln!(
+                "siteready: --baseline {} is the output folder; name the folder of an earlier batch",
+                b.display()
+            );
+            return EXIT_USAGE;
+        }
+        Some(b) => match batch::Baseline::open(b) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("siteready: {e}");
+                return EXIT_USAGE;
+            }
+        },
+    };
     let options = Options {
         out_dir: a.out_dir.clone(),
         jobs: a.jobs,
@@ -132,6 +180,7 @@ pub async fn run(a: BatchArgs) -> u8 {
             FormatArg::Both => Format::Both,
         },
         grace: Duration::from_secs_f64(a.grace),
+        baseline,
     };
     let (handle, stop) = batch::stop_channel();
     let signals = tokio::spawn(watch_signals(handle));
@@ -158,6 +207,12 @@ pub async fn run(a: BatchArgs) -> u8 {
             a.out_dir.join(batch::summary::CSV_NAME).display()
         );
     }
+    if a.baseline.is_some() && !a.crawl.quiet {
+        eprintln!(
+            "siteready: against the baseline: {} regressed, {} improved",
+            outcome.regressed, outcome.improved
+        );
+    }
     if outcome.interrupted {
         eprintln!("siteready: batch interrupted; run the same command with --resume to finish it");
         return EXIT_INTERRUPTED;
@@ -176,7 +231,25 @@ pub async fn run(a: BatchArgs) -> u8 {
         }
         return EXIT_GATE;
     }
+    if a.fail_on_regression && outcome.regressed > 0 {
+        if !a.crawl.quiet {
+            eprintln!(
+                "siteready: {} merchant{} regressed (--fail-on-regression)",
+                outcome.regressed,
+                if outcome.regressed == 1 { "" } else { "s" }
+            );
+        }
+        return EXIT_GATE;
+    }
     EXIT_OK
+}
+
+/// Whether two paths name one folder (the output folder may not exist yet).
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 /// First SIGINT/SIGTERM: stop gracefully; the second: stop now.
