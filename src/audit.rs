@@ -389,6 +389,7 @@ pub async fn audit_url(
             text: String::new(),
             area: Area::Body,
             predicted: Vec::new(),
+            discount: 0,
         })
         .ok();
     let mut inflight: JoinSet<Done> = JoinSet::new();
@@ -397,6 +398,8 @@ pub async fn audit_url(
         std::collections::HashMap::new();
     let mut started = 0usize;
     let mut seed_done = false;
+    // Pages in flight that a rule ranked (priority above 0).
+    let mut promising = 0usize;
     let mut home_print: Option<Print> = None;
     // The evidence counter last scored, the open checks it gave, and its distinct products.
     let mut scored: (Option<u64>, Vec<bool>, usize) = (None, Vec::new(), 0);
@@ -410,12 +413,27 @@ pub async fn audit_url(
     let products_check = rules.prereq_index("products");
     let mut pending_products = 0usize;
     let is_product = |e: &Entry| product_class.is_some_and(|c| e.predicted.contains(&c));
+    // Per page class, pages already sent for: each beyond the first makes the next link of that
+    // class rank lower (a second category grid tells little the first did not).
+    let mut spent: Vec<u32> = vec![0; rules.classes.len()];
 
     loop {
         // Fill the pipe: the seed alone first, then up to `concurrency` at once.
         while inflight.len() < if seed_done { concurrency } else { 1 } && started < config.max_pages
         {
-            let Some(entry) = frontier.pop() else { break };
+            // Pages no rule ranks (a blog, an about page) wait while ranked ones are in flight:
+            // what those bring in (a cart's checkout link, a footer) usually ranks higher, and a
+            // verdict reached meanwhile makes the speculative request unnecessary.
+            if !config.exhaustive
+                && promising > 0
+                && !inflight.is_empty()
+                && frontier.best_priority().is_some_and(|p| p <= 0)
+            {
+                break;
+            }
+            let Some(entry) = frontier.pop_by(|e| spent_discount(e, &spent)) else {
+                break;
+            };
             if entry.source == Source::Probe
                 && !rules.classes.iter().enumerate().any(|(c, cl)| {
                     entry.predicted.contains(&c) && cl.serves.iter().any(|p| open[*p])
@@ -446,6 +464,10 @@ pub async fn audit_url(
                 continue;
             }
             started += 1;
+            promising += usize::from(entry.priority > 0);
+            for &c in &entry.predicted {
+                spent[c] += 1;
+            }
             let url = entry.url.to_string();
             let task = inflight.spawn(fetch_page(
                 http.clone(),
@@ -493,6 +515,9 @@ pub async fn audit_url(
             eval,
             rendered,
         } = done;
+        if entry.priority > 0 {
+            promising = promising.saturating_sub(1);
+        }
         if is_product(&entry) {
             // Counted down when read, not when sent: an in-flight product page is still pending.
             pending_products = pending_products.saturating_sub(1);
@@ -663,6 +688,7 @@ pub async fn audit_url(
                                 text: extract::truncate_chars(&link.text, 100),
                                 area: link.area,
                                 predicted,
+                                discount: 0,
                             };
                             let product = is_product(&e);
                             if frontier.push(e).is_ok() && product {
@@ -716,6 +742,7 @@ pub async fn audit_url(
                                     text: String::new(),
                                     area: Area::Body,
                                     predicted: vec![c],
+                                    discount: 0,
                                 });
                             }
                         }
@@ -845,6 +872,24 @@ pub async fn audit_url(
         },
         screenshots,
     })
+}
+
+/// Rank lost per page of a class already fetched, past the first.
+const SPENT_STEP: i32 = 8;
+/// Most rank a class loses that way: its links stay ahead of links no class predicts.
+const SPENT_MAX: i32 = 32;
+
+/// How much lower `e` ranks now that pages of its predicted classes were fetched: the least
+/// discount of its classes, so a link that may be of a fresh class keeps its rank.
+fn spent_discount(e: &Entry, spent: &[u32]) -> i32 {
+    e.predicted
+        .iter()
+        .map(|&c| {
+            let n = spent.get(c).copied().unwrap_or(0).saturating_sub(1);
+            SPENT_STEP.saturating_mul(n.min(1000) as i32).min(SPENT_MAX)
+        })
+        .min()
+        .unwrap_or(0)
 }
 
 /// Remembers that a page predicted to serve some checks could not be read, so those checks end
@@ -1039,6 +1084,7 @@ async fn seed_sitemaps(
                     text: String::new(),
                     area: Area::Body,
                     predicted,
+                    discount: 0,
                 })
                 .is_ok()
             {

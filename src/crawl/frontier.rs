@@ -44,6 +44,8 @@ pub struct Entry {
     pub area: Area,
     /// Page classes the link text predicts.
     pub predicted: Vec<usize>,
+    /// How much `priority` was already lowered by [`Frontier::pop_by`] (0 when ranked fresh).
+    pub discount: i32,
 }
 
 /// Why a URL was not queued.
@@ -188,6 +190,28 @@ impl Frontier {
         self.queue.pop_last().map(|(_, e)| e)
     }
 
+    /// Pops the best entry by its rank *now*: `discount(e)` is how much lower the entry ranks
+    /// than when it was ranked (its class already had pages fetched, say), and only grows. An
+    /// entry that dropped is requeued at its new rank and the next best looked at, so the queue
+    /// stays in order without re-ranking all of it after every page.
+    pub fn pop_by(&mut self, mut discount: impl FnMut(&Entry) -> i32) -> Option<Entry> {
+        loop {
+            let ((_, seq), mut e) = self.queue.pop_last()?;
+            let d = discount(&e);
+            if self.fifo || d <= e.discount {
+                return Some(e);
+            }
+            e.priority -= d - e.discount;
+            e.discount = d;
+            self.queue.insert((e.priority, seq), e);
+        }
+    }
+
+    /// Rank of the best queued entry (before any discount [`Frontier::pop_by`] would apply).
+    pub fn best_priority(&self) -> Option<i32> {
+        self.queue.last_key_value().map(|(_, e)| e.priority)
+    }
+
     pub fn len(&self) -> usize {
         self.queue.len()
     }
@@ -206,6 +230,7 @@ impl Frontier {
             .into_iter()
             .map(|((_, seq), mut e)| {
                 e.priority = f(&e);
+                e.discount = 0;
                 ((e.priority, seq), e)
             })
             .collect();
@@ -225,7 +250,36 @@ mod tests {
             text: String::new(),
             area: Area::Body,
             predicted: vec![],
+            discount: 0,
         }
+    }
+
+    #[test]
+    fn pop_by_requeues_entries_that_rank_lower_now() {
+        let mut f = Frontier::new(100, 0);
+        let mut a = e("http://s/listing-1", 50);
+        a.predicted = vec![1];
+        let mut b = e("http://s/listing-2", 50);
+        b.predicted = vec![1];
+        f.push(a).unwrap();
+        f.push(b).unwrap();
+        f.push(e("http://s/product", 45)).unwrap();
+        let mut spent = 0;
+        let mut order = Vec::new();
+        while let Some(x) = f.pop_by(|x| if x.predicted == [1] { spent * 10 } else { 0 }) {
+            if x.predicted == [1] {
+                spent += 1;
+            }
+            order.push((x.url.path().to_string(), x.priority));
+        }
+        assert_eq!(
+            order,
+            [
+                ("/listing-1".to_string(), 50),
+                ("/product".to_string(), 45),
+                ("/listing-2".to_string(), 40)
+            ]
+        );
     }
 
     #[test]
