@@ -116,7 +116,8 @@ sp_pps="" sp_pages="" sp_wall=""
 if [ "${SKIP_SPIDER:-0}" != 1 ] && command -v spider >/dev/null; then
   say "spider_cli: crawling"
   t0=$(now)
-  spider --url "$URL" --concurrency "$CONCURRENCY" --depth 100 --limit $((PAGES * 2)) \
+  # spider_cli 2.x has no concurrency flag: it picks its own (its default, as shipped).
+  spider --url "$URL" --depth 100 --limit $((PAGES * 2)) \
     crawl --output-links >"$WORK/spider.links" 2>"$WORK/spider.err" || true
   t1=$(now)
   sp_wall=$(calc "%.3f" "$t1 - $t0")
@@ -165,7 +166,7 @@ echo
 echo "siteready bench-crawl — $(nproc) cores, $(uname -sr), shop of $PAGES pages at $URL"
 printf '%-34s %10s %8s %10s\n' "crawler" "pages" "wall s" "pages/s"
 printf '%-34s %10s %8s %10s\n' "siteready (all rules, c=$CONCURRENCY)" "$sr_pages" "$sr_wall" "$sr_pps"
-printf '%-34s %10s %8s %10s\n' "spider_cli (links only, c=$CONCURRENCY)" "${sp_pages:-n/a}" "${sp_wall:-n/a}" "${sp_pps:-n/a}"
+printf '%-34s %10s %8s %10s\n' "spider_cli (links only, own default)" "${sp_pages:-n/a}" "${sp_wall:-n/a}" "${sp_pps:-n/a}"
 printf '%-34s %10s %8s %10s\n' "wget --recursive" "${wg_pages:-n/a}" "${wg_wall:-n/a}" "${wg_pps:-n/a}"
 echo "ratio siteready/spider_cli (time per page): $(ratio "$sp_pps")"
 echo "ratio siteready/wget (time per page):       $(ratio "$wg_pps")"
