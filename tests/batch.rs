@@ -1130,6 +1130,28 @@ async fn baseline_adds_a_change_column_and_gates_regressions() {
     let col = cells[0].iter().position(|h| h == "change").unwrap();
     assert!(cells[1..].iter().any(|r| r[col] == "regressed"));
 
+    // A folder of reports without a summary (written by `check -o`) is read as `<id>.json`.
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    std::fs::copy(old.join("steady.json"), plain.join("steady.json")).unwrap();
+    let from_plain = tmp.path().join("from-plain");
+    let o = siteready(args(
+        &[
+            "batch",
+            after.to_str().unwrap(),
+            "--baseline",
+            plain.to_str().unwrap(),
+        ],
+        &from_plain,
+        &FAST,
+    ))
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for r in jsonl(&from_plain) {
+        let want = if r["id"] == "steady" { "same" } else { "new" };
+        assert_eq!(r["change"], want, "{r}");
+    }
+
     // The gate, and a clear refusal of a missing baseline or the output folder itself.
     let gated = tmp.path().join("gated");
     let o = siteready(args(

@@ -68,7 +68,11 @@ impl Baseline {
             Some(rows) => match rows.get(id) {
                 None => return Change::New,
                 Some(Entry::Error) => None,
-                Some(Entry::Report(f)) => self.read(f),
+                // A report the summary names but that is gone or unreadable: no baseline.
+                Some(Entry::Report(f)) => match self.read(f) {
+                    Some(r) => Some(r),
+                    None => return Change::New,
+                },
             },
             None => match self.read(&format!("{stem}.json")) {
                 Some(r) => Some(r),
@@ -83,7 +87,7 @@ impl Baseline {
         }
     }
 
-    /// A report of the folder; an unreadable one counts as none (the row had no usable report).
+    /// A report of the folder, if it is there and parses.
     fn read(&self, file: &str) -> Option<Report> {
         // Only a plain file name: the summary is data, not a path to follow.
         if file.contains(['/', '\\']) || file.starts_with('.') {
