@@ -32,10 +32,35 @@ pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> crate::Result<()
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
+    // A device or pipe (`-o /dev/stdout`, `/dev/null`, a FIFO) is written in place: renaming a
+    // file over it would replace the device node itself.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::write(path, contents).map_err(|e| crate::Error::io(path, e));
+    }
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, contents).map_err(|e| crate::Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         crate::Error::io(path, e)
     })
+}
+
+#[cfg(all(test, unix))]
+mod write_tests {
+    use std::os::unix::fs::FileTypeExt;
+
+    /// `-o /dev/null` must write to the device, not rename a file over it.
+    #[test]
+    fn devices_are_written_in_place() {
+        let null = std::path::Path::new("/dev/null");
+        if !std::fs::metadata(null).is_ok_and(|m| m.file_type().is_char_device()) {
+            return; // not a usual system: nothing to check
+        }
+        super::write_atomic(null, b"{}").unwrap();
+        let m = std::fs::symlink_metadata(null).unwrap();
+        assert!(
+            m.file_type().is_char_device(),
+            "/dev/null is still a device"
+        );
+    }
 }
