@@ -93,8 +93,7 @@ impl Baseline {
         if file.contains(['/', '\\']) || file.starts_with('.') {
             return None;
         }
-        let text = std::fs::read_to_string(self.dir.join(file)).ok()?;
-        serde_json::from_str(&text).ok()
+        crate::report::read(&self.dir.join(file)).ok()
     }
 }
 

@@ -47,8 +47,7 @@ pub fn read_marker(dir: &Path) -> Option<Marker> {
 
 /// A report of this batch for this URL, if `path` holds one that is whole.
 pub fn complete_report(path: &Path, url: &Url, since: Option<&str>) -> Option<Report> {
-    let bytes = std::fs::read(path).ok()?;
-    let r: Report = serde_json::from_slice(&bytes).ok()?;
+    let r = crate::report::read(path).ok()?;
     let fresh = since.is_none_or(|s| r.started_at.as_str() >= s);
     (r.schema_version == SCHEMA_VERSION && r.target.url == url.as_str() && fresh).then_some(r)
 }

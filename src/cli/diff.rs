@@ -1,10 +1,10 @@
 //! `siteready diff OLD.json NEW.json`: what changed since the last check.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use siteready::diff::{self, Change};
-use siteready::Report;
+use siteready::report;
 
 use super::{EXIT_GATE, EXIT_OK, EXIT_USAGE};
 
@@ -27,14 +27,8 @@ pub struct DiffArgs {
     pub fail_on_regression: bool,
 }
 
-fn read(p: &Path) -> anyhow::Result<Report> {
-    let s = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-    serde_json::from_str(&s)
-        .map_err(|e| anyhow::anyhow!("{}: not a siteready report: {e}", p.display()))
-}
-
 pub fn run(a: DiffArgs) -> u8 {
-    let (old, new) = match (read(&a.old), read(&a.new)) {
+    let (old, new) = match (report::read(&a.old), report::read(&a.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("siteready: {e}");

@@ -20,6 +20,15 @@ pub fn to_json(r: &Report) -> String {
         .unwrap_or_else(|e| format!("{{\"error\":\"cannot serialise report: {e}\"}}"))
 }
 
+/// Reads a report written by [`to_json`]; the error names the file (unreadable, or not a
+/// report). Callers decide whether the report's schema version and target suit them.
+pub fn read(path: &std::path::Path) -> crate::Result<Report> {
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::io(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        crate::Error::Other(format!("{}: not a siteready report: {e}", path.display()))
+    })
+}
+
 /// Writes a file atomically: a temporary file beside it, then a rename, so a reader (or an
 /// interrupted batch) never sees half a report.
 pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> crate::Result<()> {
