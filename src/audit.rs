@@ -393,13 +393,12 @@ pub async fn audit_url(
         })
         .ok();
     let mut inflight: JoinSet<Done> = JoinSet::new();
-    // URL of each page task, to name the pages still loading when the time budget runs out.
-    let mut loading: std::collections::HashMap<tokio::task::Id, String> =
+    // URL and rank of each page task: to name the pages still loading when the time budget runs
+    // out, and to know whether ranked pages are in flight.
+    let mut loading: std::collections::HashMap<tokio::task::Id, (String, i32)> =
         std::collections::HashMap::new();
     let mut started = 0usize;
     let mut seed_done = false;
-    // Pages in flight that a rule ranked (priority above 0).
-    let mut promising = 0usize;
     let mut home_print: Option<Print> = None;
     // The evidence counter last scored, the open checks it gave, and its distinct products.
     let mut scored: (Option<u64>, Vec<bool>, usize) = (None, Vec::new(), 0);
@@ -425,8 +424,7 @@ pub async fn audit_url(
             // what those bring in (a cart's checkout link, a footer) usually ranks higher, and a
             // verdict reached meanwhile makes the speculative request unnecessary.
             if !config.exhaustive
-                && promising > 0
-                && !inflight.is_empty()
+                && loading.values().any(|(_, p)| *p > 0)
                 && frontier.best_priority().is_some_and(|p| p <= 0)
             {
                 break;
@@ -464,11 +462,10 @@ pub async fn audit_url(
                 continue;
             }
             started += 1;
-            promising += usize::from(entry.priority > 0);
             for &c in &entry.predicted {
                 spent[c] += 1;
             }
-            let url = entry.url.to_string();
+            let (url, priority) = (entry.url.to_string(), entry.priority);
             let task = inflight.spawn(fetch_page(
                 http.clone(),
                 rules.clone(),
@@ -477,7 +474,7 @@ pub async fn audit_url(
                 config.max_body,
                 renderer.clone(),
             ));
-            loading.insert(task.id(), url);
+            loading.insert(task.id(), (url, priority));
         }
         if inflight.is_empty() {
             if started >= config.max_pages && !frontier.is_empty() {
@@ -492,7 +489,7 @@ pub async fn audit_url(
                     d
                 }
                 Some(Err(e)) => {
-                    if let Some(url) = loading.remove(&e.id()) {
+                    if let Some((url, _)) = loading.remove(&e.id()) {
                         push_err(&mut errors, &url, "other", format!("page task failed: {e}"));
                     }
                     continue;
@@ -501,7 +498,7 @@ pub async fn audit_url(
             },
             _ = tokio::time::sleep_until(deadline) => {
                 stopped_by = "max_time".into();
-                for url in std::mem::take(&mut loading).into_values() {
+                for (url, _) in std::mem::take(&mut loading).into_values() {
                     push_err(&mut errors, &url, "timeout", "page still loading when the time budget ran out".into());
                 }
                 inflight.abort_all();
@@ -515,9 +512,6 @@ pub async fn audit_url(
             eval,
             rendered,
         } = done;
-        if entry.priority > 0 {
-            promising = promising.saturating_sub(1);
-        }
         if is_product(&entry) {
             // Counted down when read, not when sent: an in-flight product page is still pending.
             pending_products = pending_products.saturating_sub(1);
@@ -790,7 +784,7 @@ pub async fn audit_url(
         }
         if tokio::time::Instant::now() >= deadline {
             stopped_by = "max_time".into();
-            for url in std::mem::take(&mut loading).into_values() {
+            for (url, _) in std::mem::take(&mut loading).into_values() {
                 push_err(
                     &mut errors,
                     &url,
