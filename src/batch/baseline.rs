@@ -44,9 +44,11 @@ impl Baseline {
         let rows = if jsonl.is_file() {
             let mut map = HashMap::new();
             for r in summary::read_jsonl(&jsonl)? {
+                if r.is_interrupted() {
+                    continue;
+                }
                 let e = match (&r.report, &r.error) {
                     (Some(f), None) => Entry::Report(f.clone()),
-                    (_, Some(e)) if is_interruption(e) => continue,
                     _ => Entry::Error,
                 };
                 map.insert(r.id, e);
@@ -95,9 +97,4 @@ impl Baseline {
         }
         crate::report::read(&self.dir.join(file)).ok()
     }
-}
-
-/// Rows a stopped batch never finished say nothing about the merchant.
-pub(crate) fn is_interruption(error: &str) -> bool {
-    error == summary::INTERRUPTED || error == summary::NOT_STARTED
 }

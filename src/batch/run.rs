@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::baseline::{is_interruption, Baseline};
+use super::baseline::Baseline;
 use super::input::{Input, Row};
 use super::progress::Progress;
 use super::resume::{self, Marker};
@@ -301,7 +301,7 @@ fn set_change(
     new: Option<&Report>,
 ) {
     let Some(b) = baseline else { return };
-    if line.error.as_deref().is_some_and(is_interruption) {
+    if line.is_interrupted() {
         return;
     }
     line.change = Some(b.change(&line.id, stem, new).as_str().to_string());

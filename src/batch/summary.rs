@@ -150,6 +150,11 @@ impl SummaryRow {
         self.error.is_some()
     }
 
+    /// Whether a stopped batch left the row unfinished: it says nothing about the merchant.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self.error.as_deref(), Some(INTERRUPTED | NOT_STARTED))
+    }
+
     fn fixed_cells(&self) -> [String; 17] {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         [
