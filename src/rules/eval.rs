@@ -24,14 +24,28 @@ pub(crate) struct Fast {
 
 impl Fast {
     pub(crate) fn new(rules: &[Rule], regex_of: fn(&Signal) -> Option<&Regex>) -> Fast {
+        // Each rule's pattern parsed once, for both matchers.
+        let hirs: Vec<Option<Hir>> = rules
+            .iter()
+            .map(|r| regex_of(&r.signal).and_then(|re| parse(re.as_str())))
+            .collect();
         Fast {
-            bounded: rules
+            bounded: hirs
                 .iter()
-                .map(|r| regex_of(&r.signal).and_then(Bounded::new))
+                .map(|h| h.as_ref().and_then(Bounded::new))
                 .collect(),
-            screen: Screen::new(rules),
+            screen: Screen::new(rules, &hirs),
         }
     }
+}
+
+/// A pattern's syntax tree, parsed as `regex::Regex` parses it.
+fn parse(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(true)
+        .build()
+        .parse(pattern)
+        .ok()
 }
 
 /// Every match of a page-text rule contains one of the rule's *required literals* (worked out
@@ -111,26 +125,19 @@ fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
 }
 
 impl Screen {
-    fn new(rules: &[Rule]) -> Option<Screen> {
+    /// `hirs`: each rule's parsed pattern (see [`Fast::new`]).
+    fn new(rules: &[Rule], hirs: &[Option<Hir>]) -> Option<Screen> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut index: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut screened = vec![false; rules.len()];
         for (i, r) in rules.iter().enumerate() {
-            let Signal::Text {
-                re, footer: false, ..
-            } = &r.signal
-            else {
+            if !matches!(r.signal, Signal::Text { footer: false, .. }) {
+                continue;
+            }
+            let Some(lits) = hirs.get(i).and_then(Option::as_ref).and_then(required) else {
                 continue;
             };
-            let Ok(hir) = regex_syntax::ParserBuilder::new()
-                .utf8(true)
-                .build()
-                .parse(re.as_str())
-            else {
-                continue;
-            };
-            let Some(lits) = required(&hir) else { continue };
             screened[i] = true;
             for l in lits {
                 let id = *index.entry(l.clone()).or_insert_with(|| {
@@ -208,14 +215,9 @@ fn relax(h: &Hir) -> Hir {
 }
 
 impl Bounded {
-    /// `Some` for patterns with a Unicode word boundary (built as `regex::Regex` builds them).
-    pub(crate) fn new(re: &Regex) -> Option<Bounded> {
+    /// `Some` for patterns (parsed by [`parse`]) with a Unicode word boundary.
+    pub(crate) fn new(hir: &Hir) -> Option<Bounded> {
         let syntax = regex_automata::util::syntax::Config::new().utf8(true);
-        let hir = regex_syntax::ParserBuilder::new()
-            .utf8(true)
-            .build()
-            .parse(re.as_str())
-            .ok()?;
         if !hir.properties().look_set().contains_word_unicode() {
             return None;
         }
@@ -226,12 +228,12 @@ impl Bounded {
         let loose = meta::Builder::new()
             .configure(config.clone())
             .syntax(syntax)
-            .build_from_hir(&relax(&hir))
+            .build_from_hir(&relax(hir))
             .ok()?;
         let exact = meta::Builder::new()
             .configure(config)
             .syntax(syntax)
-            .build(re.as_str())
+            .build_from_hir(hir)
             .ok()?;
         Some(Bounded { loose, exact })
     }
