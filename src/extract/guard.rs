@@ -56,29 +56,29 @@ impl Taming {
 }
 
 // Element categories, as bits.
-const VOID: u32 = 1;
-const SPECIAL: u32 = 1 << 1;
-const FORMATTING: u32 = 1 << 2;
-const RAW: u32 = 1 << 3;
+pub(crate) const VOID: u32 = 1;
+pub(crate) const SPECIAL: u32 = 1 << 1;
+pub(crate) const FORMATTING: u32 = 1 << 2;
+pub(crate) const RAW: u32 = 1 << 3;
 /// Boundary of the default "in scope" search (applet, caption, html, table, td, th, marquee,
 /// object, template, and the MathML/SVG integration points).
-const SCOPE: u32 = 1 << 4;
+pub(crate) const SCOPE: u32 = 1 << 4;
 /// Start tags that close an open `<p>` in button scope.
-const CLOSES_P: u32 = 1 << 5;
+pub(crate) const CLOSES_P: u32 = 1 << 5;
 /// Elements that put a marker in the list of active formatting elements.
 const MARKER: u32 = 1 << 6;
 /// Boundary of the table scope (html, table, template).
 const TABLE_SCOPE: u32 = 1 << 7;
-const HEADING: u32 = 1 << 8;
+pub(crate) const HEADING: u32 = 1 << 8;
 /// `html`, `head`, `body`: never nested; repeats only add attributes.
 const ROOT: u32 = 1 << 9;
-const FOREIGN: u32 = 1 << 10;
+pub(crate) const FOREIGN: u32 = 1 << 10;
 /// Foreign elements whose children are parsed as HTML again (`foreignObject`, `mi` …).
 const INTEGRATION: u32 = 1 << 11;
 /// Set on a modelled element in the SVG or MathML namespace.
 const IN_FOREIGN: u32 = 1 << 13;
 
-fn classify(name: &str) -> u32 {
+pub(crate) fn classify(name: &str) -> u32 {
     match name {
         "area" | "base" | "br" | "col" | "embed" | "hr" | "img" | "input" | "link" | "meta"
         | "source" | "track" | "wbr" | "param" | "keygen" | "basefont" | "bgsound" | "frame"
@@ -752,14 +752,27 @@ fn scan_attrs(b: &[u8], mut i: usize) -> Option<(usize, usize, Option<usize>, bo
     }
 }
 
-/// Rewrites `html` so that parsing it stays within the bounds above. Pages within them come
-/// back borrowed, unchanged.
+/// Rewrites `html` so that parsing it into a tree stays within the bounds above. Pages within
+/// them come back borrowed, unchanged.
 pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
+    tame_with(html, true)
+}
+
+/// What [`tame`] does for a reader that only tokenizes (no tree, so no depth or node budget to
+/// keep): NUL characters removed, attribute lists cut at [`MAX_ATTRS`] (the tokenizer compares
+/// each attribute with the tag's earlier ones), and the document cut after `MAX_TAGS` tags.
+pub fn tame_tokens(html: &str) -> (Cow<'_, str>, Taming) {
+    tame_with(html, false)
+}
+
+/// `model`: keep the modelled tree within its bounds (drop deep start tags, cut at the node
+/// budget); without it only attributes and the tag count are bounded.
+fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
     // NUL characters are dropped by the parser one parse error at a time: slow for a page of
     // zeros, and they carry nothing.
     if html.contains('\0') {
         let clean = html.replace('\0', "");
-        let (out, t) = tame(&clean);
+        let (out, t) = tame_with(&clean, model);
         return (Cow::Owned(out.into_owned()), t);
     }
     let b = html.as_bytes();
@@ -774,9 +787,11 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
     let mut i = 0usize;
     let mut in_text = false;
     let mut name_buf = String::with_capacity(32);
+    // Open SVG/MathML elements, when there is no model to say so.
+    let mut foreign = 0usize;
     while i < b.len() {
         if b[i] != b'<' {
-            if !in_text {
+            if model && !in_text {
                 m.text();
                 in_text = true;
             }
@@ -788,7 +803,7 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
         }
         let start = i;
         let next = b.get(i + 1).copied().unwrap_or(0);
-        if m.nodes > MAX_NODES || tags > MAX_TAGS || m.work.get() > MAX_WORK {
+        if tags > MAX_TAGS || model && (m.nodes > MAX_NODES || m.work.get() > MAX_WORK) {
             t.cut_at = Some(start);
             return (out.finish(start), t);
         }
@@ -817,7 +832,7 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
                 i = find(b, i + 2, b">").map(|p| p + 1).unwrap_or(b.len());
             } else {
                 // A lone '<' is text.
-                if !in_text {
+                if model && !in_text {
                     m.text();
                     in_text = true;
                 }
@@ -841,6 +856,30 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
         };
         tags += 1;
         in_text = false;
+        if !model {
+            // Without the tree model: raw text outside SVG/MathML, nothing dropped.
+            let kind = classify(name);
+            if kind & FOREIGN != 0 && !self_closing {
+                if is_end {
+                    foreign = foreign.saturating_sub(1);
+                } else {
+                    foreign += 1;
+                }
+            }
+            if is_end || kind & RAW == 0 || foreign > 0 {
+                if !is_end {
+                    cut_attrs(&mut out, &mut t, html, (start, end), count, cut);
+                }
+                i = end;
+                continue;
+            }
+            cut_attrs(&mut out, &mut t, html, (start, end), count, cut);
+            if name == "plaintext" {
+                break;
+            }
+            i = skip_raw(b, end, name, &mut tags);
+            continue;
+        }
         if is_end {
             if let Some(n) = m.dropped.get_mut(&h).filter(|n| **n > 0) {
                 *n -= 1;
@@ -861,55 +900,73 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
                 continue;
             }
         };
-        if count > MAX_ATTRS {
-            if let Some(c) = cut {
-                t.cut_attrs += 1;
-                let closing = if html[start..end].ends_with("/>") {
-                    "/>"
-                } else {
-                    ">"
-                };
-                let kept = format!("{}{closing}", &html[start..c]);
-                out.replace(start, end, &kept);
-            }
-        }
+        cut_attrs(&mut out, &mut t, html, (start, end), count, cut);
         i = end;
         if raw {
             if name == "plaintext" {
                 break;
             }
-            // Raw text runs to the first `</name` followed by a delimiter.
-            let mut k = end;
-            let close = loop {
-                match find(b, k, b"</") {
-                    None => break None,
-                    Some(p) => {
-                        let n_end = p + 2 + name.len();
-                        if n_end <= b.len()
-                            && b[p + 2..n_end].eq_ignore_ascii_case(name.as_bytes())
-                            && b.get(n_end)
-                                .is_none_or(|c| is_ws(*c) || matches!(c, b'/' | b'>'))
-                        {
-                            break Some(p);
-                        }
-                        k = p + 2;
-                    }
-                }
-            };
             m.nodes += 1;
-            match close {
-                Some(p) => match scan_attrs(b, p + 2 + name.len()) {
-                    Some((e, ..)) => {
-                        tags += 1;
-                        i = e;
-                    }
-                    None => i = b.len(),
-                },
-                None => i = b.len(),
-            }
+            i = skip_raw(b, end, name, &mut tags);
         }
     }
     (out.finish(b.len()), t)
+}
+
+/// Cuts the attribute list of the tag at `span` after [`MAX_ATTRS`] attributes.
+fn cut_attrs(
+    out: &mut Out<'_>,
+    t: &mut Taming,
+    html: &str,
+    (start, end): (usize, usize),
+    count: usize,
+    cut: Option<usize>,
+) {
+    if count <= MAX_ATTRS {
+        return;
+    }
+    if let Some(c) = cut {
+        t.cut_attrs += 1;
+        let closing = if html[start..end].ends_with("/>") {
+            "/>"
+        } else {
+            ">"
+        };
+        let kept = format!("{}{closing}", &html[start..c]);
+        out.replace(start, end, &kept);
+    }
+}
+
+/// Where scanning resumes after the raw text of element `name` opened by a tag ending at `end`:
+/// just past the first `</name` followed by a delimiter, and its `>`.
+fn skip_raw(b: &[u8], end: usize, name: &str, tags: &mut usize) -> usize {
+    let mut k = end;
+    let close = loop {
+        match find(b, k, b"</") {
+            None => break None,
+            Some(p) => {
+                let n_end = p + 2 + name.len();
+                if n_end <= b.len()
+                    && b[p + 2..n_end].eq_ignore_ascii_case(name.as_bytes())
+                    && b.get(n_end)
+                        .is_none_or(|c| is_ws(*c) || matches!(c, b'/' | b'>'))
+                {
+                    break Some(p);
+                }
+                k = p + 2;
+            }
+        }
+    };
+    match close {
+        Some(p) => match scan_attrs(b, p + 2 + name.len()) {
+            Some((e, ..)) => {
+                *tags += 1;
+                e
+            }
+            None => b.len(),
+        },
+        None => b.len(),
+    }
 }
 
 /// Pages parsed at once in the whole process: each parse holds a tree of up to [`MAX_NODES`],

@@ -3,13 +3,11 @@
 
 pub mod guard;
 pub mod lang;
+mod stream;
 mod structured;
 mod text;
 
-use std::sync::LazyLock;
-
-use ego_tree::iter::Edge;
-use scraper::{Node, Selector};
+use scraper::Selector;
 use serde::Serialize;
 use url::Url;
 
@@ -213,372 +211,60 @@ struct OpenLink {
 
 /// Parses `html` (already decoded) at `base` into facts. `selectors` are the rule set's CSS
 /// selectors, counted here so that rules never need the DOM.
+///
+/// The facts come from one pass over the token stream ([`stream`]); a tree is built only when
+/// the rule set has CSS selectors to count.
 pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
-    // Hostile markup (deep nesting, attribute floods, huge trees) is bounded before parsing.
-    let (tamed, taming) = guard::tame(html);
-    let (doc, stopped) = guard::parse(&tamed);
-    drop(tamed);
-    let mut f = PageFacts::default();
-    if taming.changed() || stopped {
+    // Attribute floods and NUL runs are bounded before tokenizing.
+    let (tamed, taming) = guard::tame_tokens(html);
+    // <base href> changes how relative links resolve. Most pages have none: the markup is
+    // searched for the tag before it is looked for.
+    let base = if has_base_tag(&tamed) {
+        base_href(base, &tamed)
+    } else {
+        base.clone()
+    };
+    let mut w = Walker {
+        f: PageFacts::default(),
+        base,
+        stack: Vec::with_capacity(64),
+        link: None,
+        heading: String::new(),
+        button: String::new(),
+        script_buf: String::new(),
+        items: Vec::new(),
+        scope_stack: Vec::new(),
+        prop_text: Vec::new(),
+        forms: Vec::new(),
+        form_open: false,
+    };
+    let capped = stream::walk(&tamed, &mut w);
+    let mut f = w.finish();
+    if taming.changed() || capped.dropped_tags > 0 {
         f.markup_capped = Some(format!(
-            "markup beyond the parser's bounds: {} tags dropped (deeper than {} levels or too many open formatting elements), {} attribute lists cut, {}",
-            taming.dropped_tags,
+            "markup beyond the parser's bounds: {} tags dropped (deeper than {} levels or more than {} open formatting elements), {} attribute lists cut, {}",
+            capped.dropped_tags,
             guard::MAX_DEPTH,
+            guard::MAX_FORMATTING,
             taming.cut_attrs,
-            match (taming.cut_at, stopped) {
-                (Some(at), _) => format!("document cut at byte {at} (more than {} nodes)", guard::MAX_NODES),
-                (None, true) => format!("document cut at {} nodes", guard::MAX_NODES),
-                (None, false) => "nothing cut".to_string(),
+            match taming.cut_at {
+                Some(at) => format!("document cut at byte {at} (too many tags)"),
+                None => "nothing cut".to_string(),
             }
         ));
     }
-    let mut base = base.clone();
-
-    // <base href> changes how relative links resolve. Most pages have none: the markup is
-    // searched for the tag before the tree is, and the selector is compiled once per process.
-    static BASE: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("base[href]").ok());
-    if let Some(sel) = BASE.as_ref().filter(|_| has_base_tag(html)) {
-        if let Some(b) = doc.select(sel).next().and_then(|e| e.value().attr("href")) {
-            if let Ok(u) = base.join(b.trim()) {
-                if matches!(u.scheme(), "http" | "https") {
-                    base = u;
-                }
-            }
-        }
+    drop(tamed);
+    if !selectors.is_empty() {
+        f.selector_hits = selector_hits(html, selectors);
     }
+    f
+}
 
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut link: Option<OpenLink> = None;
-    let mut heading = String::new();
-    let mut button = String::new();
-    let mut script_buf = String::new();
-    let mut items: Vec<structured::Builder> = Vec::new();
-    let mut scope_stack: Vec<usize> = Vec::new();
-    let mut prop_text: Vec<(usize, String, String)> = Vec::new();
-    let mut forms: Vec<Form> = Vec::new();
-    let mut form_open = false;
-
-    for edge in doc.root_element().traverse() {
-        match edge {
-            Edge::Open(node) => match node.value() {
-                Node::Element(el) => {
-                    let tag = el.name();
-                    let parent_hidden = stack.last().map(|s| s.hidden).unwrap_or(false);
-                    let mut fr = Frame {
-                        hidden: parent_hidden || is_hidden_container(tag),
-                        area: area_of(tag, el.id(), el.attr("class")),
-                        link: false,
-                        heading: false,
-                        button: false,
-                        title: false,
-                        script_inline: false,
-                        jsonld: false,
-                        scope: false,
-                        itemprop: None,
-                    };
-                    match tag {
-                        "html" => {
-                            if let Some(l) = el.attr("lang").or_else(|| el.attr("xml:lang")) {
-                                let l = l.trim();
-                                if !l.is_empty() {
-                                    f.lang = Some(l.to_string());
-                                }
-                            }
-                        }
-                        "title" => fr.title = true,
-                        "a" | "area" => {
-                            if let Some(href) = el.attr("href") {
-                                if let Some(url) = resolve(&base, href) {
-                                    let area = current_area(&stack);
-                                    let mut fallback = String::new();
-                                    for a in ["title", "aria-label"] {
-                                        if let Some(v) = el.attr(a) {
-                                            fallback.push_str(v);
-                                            fallback.push(' ');
-                                        }
-                                    }
-                                    link = Some(OpenLink {
-                                        url,
-                                        text: String::new(),
-                                        fallback,
-                                        area,
-                                    });
-                                    fr.link = true;
-                                }
-                            }
-                        }
-                        "img" => {
-                            if let (Some(l), Some(alt)) = (link.as_mut(), el.attr("alt")) {
-                                l.fallback.push_str(alt);
-                                l.fallback.push(' ');
-                            }
-                        }
-                        "h1" | "h2" | "h3" | "h4" => {
-                            fr.heading = true;
-                            heading.clear();
-                        }
-                        "button" => {
-                            fr.button = true;
-                            button.clear();
-                        }
-                        "input" => {
-                            let kind = el.attr("type").unwrap_or("text").to_ascii_lowercase();
-                            let value = el.attr("value").unwrap_or("").to_string();
-                            if matches!(kind.as_str(), "submit" | "button" | "image") {
-                                let v = collapse_ws(
-                                    el.attr("value").or_else(|| el.attr("alt")).unwrap_or(""),
-                                );
-                                if !v.is_empty() {
-                                    f.buttons.push(v);
-                                }
-                            }
-                            if form_open {
-                                if let Some(form) = forms.last_mut() {
-                                    form.inputs.push(Input {
-                                        kind,
-                                        name: el.attr("name").unwrap_or("").to_string(),
-                                        value,
-                                    });
-                                }
-                            }
-                        }
-                        "select" | "textarea" if form_open => {
-                            if let Some(form) = forms.last_mut() {
-                                form.inputs.push(Input {
-                                    kind: tag.to_string(),
-                                    name: el.attr("name").unwrap_or("").to_string(),
-                                    value: String::new(),
-                                });
-                            }
-                        }
-                        "form" => {
-                            form_open = true;
-                            forms.push(Form {
-                                action: el.attr("action").unwrap_or("").to_string(),
-                                method: el.attr("method").unwrap_or("get").to_ascii_lowercase(),
-                                inputs: Vec::new(),
-                            });
-                        }
-                        "script" => {
-                            let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
-                            if let Some(src) = el.attr("src") {
-                                if let Some(u) = resolve_any(&base, src) {
-                                    f.scripts.push(u);
-                                }
-                            } else if ty == "application/ld+json" {
-                                fr.jsonld = true;
-                                script_buf.clear();
-                            } else if ty.is_empty()
-                                || ty.contains("javascript")
-                                || ty == "module"
-                                || ty.contains("ecmascript")
-                            {
-                                fr.script_inline = true;
-                            }
-                        }
-                        "link" => {
-                            let rel = el.attr("rel").unwrap_or("").to_ascii_lowercase();
-                            if rel.contains("preload") && el.attr("as") == Some("script")
-                                || rel.contains("modulepreload")
-                            {
-                                if let Some(u) = el.attr("href").and_then(|h| resolve_any(&base, h))
-                                {
-                                    f.scripts.push(u);
-                                }
-                            }
-                        }
-                        "meta" => {
-                            let key = el
-                                .attr("property")
-                                .or_else(|| el.attr("name"))
-                                .or_else(|| el.attr("itemprop"));
-                            if let (Some(k), Some(c)) = (key, el.attr("content")) {
-                                if f.meta.len() < 512 {
-                                    f.meta
-                                        .push((k.trim().to_ascii_lowercase(), c.trim().into()));
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                    // Microdata: a new item scope, and properties of the enclosing scope.
-                    if let Some(prop) = el.attr("itemprop") {
-                        if let Some(&owner) = scope_stack.last() {
-                            let direct = el
-                                .attr("content")
-                                .or_else(|| if tag == "meta" { Some("") } else { None })
-                                .or_else(|| {
-                                    if matches!(tag, "a" | "link") {
-                                        el.attr("href")
-                                    } else if matches!(tag, "img" | "source") {
-                                        el.attr("src")
-                                    } else {
-                                        None
-                                    }
-                                });
-                            if el.attr("itemscope").is_none() {
-                                match direct {
-                                    Some(v) => items[owner].push(prop, v),
-                                    None => {
-                                        fr.itemprop = Some(prop.to_string());
-                                        prop_text.push((owner, prop.to_string(), String::new()));
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    if el.attr("itemscope").is_some() && items.len() < 256 {
-                        let ty = el.attr("itemtype").unwrap_or("").to_string();
-                        let idx = items.len();
-                        items.push(structured::Builder::new(ty));
-                        if let (Some(prop), Some(&owner)) =
-                            (el.attr("itemprop"), scope_stack.last())
-                        {
-                            items[owner].child(prop, idx);
-                        }
-                        scope_stack.push(idx);
-                        fr.scope = true;
-                    }
-                    if let Some(a) = fr.area {
-                        fr.area = Some(a);
-                    } else {
-                        fr.area = stack.last().and_then(|s| s.area);
-                    }
-                    if !fr.hidden && is_block(tag) {
-                        push_sep(&mut f.text);
-                        if fr.area == Some(Area::Footer) {
-                            push_sep(&mut f.footer_text);
-                        }
-                        if let Some(l) = link.as_mut() {
-                            push_sep(&mut l.text);
-                        }
-                    }
-                    stack.push(fr);
-                }
-                Node::Text(t) => {
-                    let Some(top) = stack.last() else { continue };
-                    let s: &str = t;
-                    if s.contains('\u{0}') || s.contains('\u{FFFD}') {
-                        f.replacement_chars += 1;
-                    }
-                    if top.title {
-                        f.title.push_str(s);
-                        continue;
-                    }
-                    if top.jsonld {
-                        if script_buf.len() < 1_000_000 {
-                            script_buf.push_str(s);
-                        }
-                        continue;
-                    }
-                    if top.script_inline {
-                        if f.inline_script.len() + s.len() <= MAX_INLINE_SCRIPT {
-                            f.inline_script.push_str(s);
-                            f.inline_script.push('\n');
-                        }
-                        continue;
-                    }
-                    if top.hidden {
-                        continue;
-                    }
-                    if f.text.len() < MAX_TEXT {
-                        f.text.push_str(s);
-                    }
-                    if matches!(top.area, None | Some(Area::Body)) {
-                        f.main_chars += s.chars().filter(|c| !c.is_whitespace()).count();
-                    }
-                    if top.area == Some(Area::Footer) && f.footer_text.len() < MAX_TEXT / 4 {
-                        f.footer_text.push_str(s);
-                    }
-                    if let Some(l) = link.as_mut() {
-                        if l.text.len() < 512 {
-                            l.text.push_str(s);
-                        }
-                    }
-                    if stack.iter().any(|s| s.heading) && heading.len() < 1024 {
-                        heading.push_str(s);
-                    }
-                    if stack.iter().any(|s| s.button) && button.len() < 256 {
-                        button.push_str(s);
-                    }
-                    if let Some(last) = prop_text.last_mut() {
-                        if stack.iter().any(|s| s.itemprop.is_some()) && last.2.len() < 1024 {
-                            last.2.push_str(s);
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Edge::Close(node) => {
-                let Node::Element(el) = node.value() else {
-                    continue;
-                };
-                let Some(fr) = stack.pop() else { continue };
-                let tag = el.name();
-                if fr.link {
-                    if let Some(l) = link.take() {
-                        let mut text = collapse_ws(&l.text);
-                        if text.is_empty() {
-                            text = collapse_ws(&l.fallback);
-                        }
-                        if f.links.len() < MAX_LINKS {
-                            f.links.push(Link {
-                                url: l.url,
-                                text,
-                                area: l.area,
-                            });
-                        } else {
-                            f.links_truncated = true;
-                        }
-                    }
-                }
-                if fr.heading && !stack.iter().any(|s| s.heading) {
-                    let h = collapse_ws(&heading);
-                    if !h.is_empty() && f.headings.len() < 200 {
-                        f.headings.push(h);
-                    }
-                }
-                if fr.button && !stack.iter().any(|s| s.button) {
-                    let b = collapse_ws(&button);
-                    if !b.is_empty() && f.buttons.len() < 200 {
-                        f.buttons.push(b);
-                    }
-                }
-                if fr.jsonld && f.jsonld.len() < MAX_JSONLD {
-                    match structured::parse_jsonld(&script_buf) {
-                        Some(mut v) => f.jsonld.append(&mut v),
-                        None => f.jsonld_errors += 1,
-                    }
-                    script_buf.clear();
-                }
-                if fr.itemprop.is_some() {
-                    if let Some((owner, prop, text)) = prop_text.pop() {
-                        items[owner].push(&prop, &collapse_ws(&text));
-                    }
-                }
-                if fr.scope {
-                    scope_stack.pop();
-                }
-                if tag == "form" {
-                    form_open = false;
-                }
-                if !fr.hidden && is_block(tag) {
-                    push_sep(&mut f.text);
-                }
-            }
-        }
-    }
-
-    f.title = collapse_ws(&f.title);
-    f.text = collapse_ws(&f.text);
-    f.footer_text = collapse_ws(&f.footer_text);
-    f.forms = forms;
-    f.microdata = structured::finish(items);
-    f.jsonld.truncate(256);
-    f.products = structured::products(&f);
-    let visible = f.text.chars().filter(|c| !c.is_whitespace()).count();
-    f.script_shell = visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
-
+/// Hits of the rule set's CSS selectors: the one use of a document tree.
+fn selector_hits(html: &str, selectors: &[Selector]) -> Vec<(usize, String)> {
+    let (tamed, _) = guard::tame(html);
+    let (doc, _) = guard::parse(&tamed);
+    let mut hits = Vec::new();
     for (i, sel) in selectors.iter().enumerate() {
         if let Some(el) = doc.select(sel).next() {
             let text: String = el.text().take(64).collect();
@@ -586,11 +272,377 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
             if snippet.is_empty() {
                 snippet = format!("<{}>", el.value().name());
             }
-            f.selector_hits
-                .push((i, text::truncate_chars(&snippet, 200)));
+            hits.push((i, text::truncate_chars(&snippet, 200)));
         }
     }
-    f
+    hits
+}
+
+/// The page URL as the document's first `<base href>` changes it.
+fn base_href(page: &Url, html: &str) -> Url {
+    struct First(Option<String>);
+    impl stream::Visitor for First {
+        fn open(&mut self, el: &stream::Element<'_>) {
+            if self.0.is_none() && el.name == "base" {
+                self.0 = el.attr("href").map(str::to_string);
+            }
+        }
+        fn close(&mut self, _name: &str) {}
+        fn text(&mut self, _s: &str) {}
+    }
+    let mut first = First(None);
+    stream::walk(html, &mut first);
+    first
+        .0
+        .and_then(|b| page.join(b.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page.clone())
+}
+
+/// The facts being built while the document streams by.
+struct Walker {
+    f: PageFacts,
+    base: Url,
+    stack: Vec<Frame>,
+    link: Option<OpenLink>,
+    heading: String,
+    button: String,
+    script_buf: String,
+    items: Vec<structured::Builder>,
+    scope_stack: Vec<usize>,
+    prop_text: Vec<(usize, String, String)>,
+    forms: Vec<Form>,
+    form_open: bool,
+}
+
+impl stream::Visitor for Walker {
+    fn open(&mut self, el: &stream::Element<'_>) {
+        let f = &mut self.f;
+        let base = &self.base;
+        let stack = &mut self.stack;
+        let tag = el.name;
+        let parent_hidden = stack.last().map(|s| s.hidden).unwrap_or(false);
+        let mut fr = Frame {
+            hidden: parent_hidden || is_hidden_container(tag),
+            area: area_of(tag, el.attr("id"), el.attr("class")),
+            link: false,
+            heading: false,
+            button: false,
+            title: false,
+            script_inline: false,
+            jsonld: false,
+            scope: false,
+            itemprop: None,
+        };
+        match tag {
+            "html" => {
+                if let Some(l) = root_lang(el) {
+                    f.lang = Some(l);
+                }
+            }
+            "title" => fr.title = true,
+            "a" | "area" => {
+                if let Some(href) = el.attr("href") {
+                    if let Some(url) = resolve(base, href) {
+                        let area = current_area(stack);
+                        let mut fallback = String::new();
+                        for a in ["title", "aria-label"] {
+                            if let Some(v) = el.attr(a) {
+                                fallback.push_str(v);
+                                fallback.push(' ');
+                            }
+                        }
+                        self.link = Some(OpenLink {
+                            url,
+                            text: String::new(),
+                            fallback,
+                            area,
+                        });
+                        fr.link = true;
+                    }
+                }
+            }
+            "img" => {
+                if let (Some(l), Some(alt)) = (self.link.as_mut(), el.attr("alt")) {
+                    l.fallback.push_str(alt);
+                    l.fallback.push(' ');
+                }
+            }
+            "h1" | "h2" | "h3" | "h4" => {
+                fr.heading = true;
+                self.heading.clear();
+            }
+            "button" => {
+                fr.button = true;
+                self.button.clear();
+            }
+            "input" => {
+                let kind = el.attr("type").unwrap_or("text").to_ascii_lowercase();
+                let value = el.attr("value").unwrap_or("").to_string();
+                if matches!(kind.as_str(), "submit" | "button" | "image") {
+                    let v = collapse_ws(el.attr("value").or_else(|| el.attr("alt")).unwrap_or(""));
+                    if !v.is_empty() {
+                        f.buttons.push(v);
+                    }
+                }
+                if self.form_open {
+                    if let Some(form) = self.forms.last_mut() {
+                        form.inputs.push(Input {
+                            kind,
+                            name: el.attr("name").unwrap_or("").to_string(),
+                            value,
+                        });
+                    }
+                }
+            }
+            "select" | "textarea" if self.form_open => {
+                if let Some(form) = self.forms.last_mut() {
+                    form.inputs.push(Input {
+                        kind: tag.to_string(),
+                        name: el.attr("name").unwrap_or("").to_string(),
+                        value: String::new(),
+                    });
+                }
+            }
+            "form" => {
+                self.form_open = true;
+                self.forms.push(Form {
+                    action: el.attr("action").unwrap_or("").to_string(),
+                    method: el.attr("method").unwrap_or("get").to_ascii_lowercase(),
+                    inputs: Vec::new(),
+                });
+            }
+            "script" => {
+                let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
+                if let Some(src) = el.attr("src") {
+                    if let Some(u) = resolve_any(base, src) {
+                        f.scripts.push(u);
+                    }
+                } else if ty == "application/ld+json" {
+                    fr.jsonld = true;
+                    self.script_buf.clear();
+                } else if ty.is_empty()
+                    || ty.contains("javascript")
+                    || ty == "module"
+                    || ty.contains("ecmascript")
+                {
+                    fr.script_inline = true;
+                }
+            }
+            "link" => {
+                let rel = el.attr("rel").unwrap_or("").to_ascii_lowercase();
+                if rel.contains("preload") && el.attr("as") == Some("script")
+                    || rel.contains("modulepreload")
+                {
+                    if let Some(u) = el.attr("href").and_then(|h| resolve_any(base, h)) {
+                        f.scripts.push(u);
+                    }
+                }
+            }
+            "meta" => {
+                let key = el
+                    .attr("property")
+                    .or_else(|| el.attr("name"))
+                    .or_else(|| el.attr("itemprop"));
+                if let (Some(k), Some(c)) = (key, el.attr("content")) {
+                    if f.meta.len() < 512 {
+                        f.meta.push((k.trim().to_ascii_lowercase(), c.trim().into()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        // Microdata: a new item scope, and properties of the enclosing scope.
+        let items = &mut self.items;
+        if let Some(prop) = el.attr("itemprop") {
+            if let Some(&owner) = self.scope_stack.last() {
+                let direct = el
+                    .attr("content")
+                    .or_else(|| if tag == "meta" { Some("") } else { None })
+                    .or_else(|| {
+                        if matches!(tag, "a" | "link") {
+                            el.attr("href")
+                        } else if matches!(tag, "img" | "source") {
+                            el.attr("src")
+                        } else {
+                            None
+                        }
+                    });
+                if el.attr("itemscope").is_none() {
+                    match direct {
+                        Some(v) => items[owner].push(prop, v),
+                        None => {
+                            fr.itemprop = Some(prop.to_string());
+                            self.prop_text
+                                .push((owner, prop.to_string(), String::new()));
+                        }
+                    }
+                }
+            }
+        }
+        if el.attr("itemscope").is_some() && items.len() < 256 {
+            let ty = el.attr("itemtype").unwrap_or("").to_string();
+            let idx = items.len();
+            items.push(structured::Builder::new(ty));
+            if let (Some(prop), Some(&owner)) = (el.attr("itemprop"), self.scope_stack.last()) {
+                items[owner].child(prop, idx);
+            }
+            self.scope_stack.push(idx);
+            fr.scope = true;
+        }
+        let stack = &mut self.stack;
+        if fr.area.is_none() {
+            fr.area = stack.last().and_then(|s| s.area);
+        }
+        if !fr.hidden && is_block(tag) {
+            push_sep(&mut f.text);
+            if fr.area == Some(Area::Footer) {
+                push_sep(&mut f.footer_text);
+            }
+            if let Some(l) = self.link.as_mut() {
+                push_sep(&mut l.text);
+            }
+        }
+        stack.push(fr);
+    }
+
+    fn text(&mut self, s: &str) {
+        let f = &mut self.f;
+        let stack = &self.stack;
+        let Some(top) = stack.last() else { return };
+        if s.contains('\u{0}') || s.contains('\u{FFFD}') {
+            f.replacement_chars += 1;
+        }
+        if top.title {
+            f.title.push_str(s);
+            return;
+        }
+        if top.jsonld {
+            if self.script_buf.len() < 1_000_000 {
+                self.script_buf.push_str(s);
+            }
+            return;
+        }
+        if top.script_inline {
+            if f.inline_script.len() + s.len() <= MAX_INLINE_SCRIPT {
+                f.inline_script.push_str(s);
+                f.inline_script.push('\n');
+            }
+            return;
+        }
+        if top.hidden {
+            return;
+        }
+        if f.text.len() < MAX_TEXT {
+            f.text.push_str(s);
+        }
+        if matches!(top.area, None | Some(Area::Body)) {
+            f.main_chars += s.chars().filter(|c| !c.is_whitespace()).count();
+        }
+        if top.area == Some(Area::Footer) && f.footer_text.len() < MAX_TEXT / 4 {
+            f.footer_text.push_str(s);
+        }
+        if let Some(l) = self.link.as_mut() {
+            if l.text.len() < 512 {
+                l.text.push_str(s);
+            }
+        }
+        if stack.iter().any(|s| s.heading) && self.heading.len() < 1024 {
+            self.heading.push_str(s);
+        }
+        if stack.iter().any(|s| s.button) && self.button.len() < 256 {
+            self.button.push_str(s);
+        }
+        if let Some(last) = self.prop_text.last_mut() {
+            if stack.iter().any(|s| s.itemprop.is_some()) && last.2.len() < 1024 {
+                last.2.push_str(s);
+            }
+        }
+    }
+
+    fn close(&mut self, tag: &str) {
+        let Some(fr) = self.stack.pop() else { return };
+        let f = &mut self.f;
+        let stack = &self.stack;
+        if fr.link {
+            if let Some(l) = self.link.take() {
+                let mut text = collapse_ws(&l.text);
+                if text.is_empty() {
+                    text = collapse_ws(&l.fallback);
+                }
+                if f.links.len() < MAX_LINKS {
+                    f.links.push(Link {
+                        url: l.url,
+                        text,
+                        area: l.area,
+                    });
+                } else {
+                    f.links_truncated = true;
+                }
+            }
+        }
+        if fr.heading && !stack.iter().any(|s| s.heading) {
+            let h = collapse_ws(&self.heading);
+            if !h.is_empty() && f.headings.len() < 200 {
+                f.headings.push(h);
+            }
+        }
+        if fr.button && !stack.iter().any(|s| s.button) {
+            let b = collapse_ws(&self.button);
+            if !b.is_empty() && f.buttons.len() < 200 {
+                f.buttons.push(b);
+            }
+        }
+        if fr.jsonld && f.jsonld.len() < MAX_JSONLD {
+            match structured::parse_jsonld(&self.script_buf) {
+                Some(mut v) => f.jsonld.append(&mut v),
+                None => f.jsonld_errors += 1,
+            }
+            self.script_buf.clear();
+        }
+        if fr.itemprop.is_some() {
+            if let Some((owner, prop, text)) = self.prop_text.pop() {
+                self.items[owner].push(&prop, &collapse_ws(&text));
+            }
+        }
+        if fr.scope {
+            self.scope_stack.pop();
+        }
+        if tag == "form" {
+            self.form_open = false;
+        }
+        if !fr.hidden && is_block(tag) {
+            push_sep(&mut f.text);
+        }
+    }
+
+    fn root_attrs(&mut self, el: &stream::Element<'_>) {
+        if self.f.lang.is_none() {
+            self.f.lang = root_lang(el);
+        }
+    }
+}
+
+/// `<html lang>` (or `xml:lang`) as written, when not blank.
+fn root_lang(el: &stream::Element<'_>) -> Option<String> {
+    let l = el.attr("lang").or_else(|| el.attr("xml:lang"))?.trim();
+    (!l.is_empty()).then(|| l.to_string())
+}
+
+impl Walker {
+    fn finish(self) -> PageFacts {
+        let mut f = self.f;
+        f.title = collapse_ws(&f.title);
+        f.text = collapse_ws(&f.text);
+        f.footer_text = collapse_ws(&f.footer_text);
+        f.forms = self.forms;
+        f.microdata = structured::finish(self.items);
+        f.jsonld.truncate(256);
+        f.products = structured::products(&f);
+        let visible = f.text.chars().filter(|c| !c.is_whitespace()).count();
+        f.script_shell = visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
+        f
+    }
 }
 
 /// Whether the markup has a `<base` tag at all (any case): no tag, no `base` element.
