@@ -167,7 +167,9 @@ async fn fetch_page(
         let status = f.status;
         let body = f.body.take();
         let predicted = entry.predicted.clone();
-        let big = body.as_ref().is_some_and(|b| b.text.len() > INLINE_PARSE_MAX);
+        let big = body
+            .as_ref()
+            .is_some_and(|b| b.text.len() > INLINE_PARSE_MAX);
         let work = move || {
             let pf = body
                 .as_ref()

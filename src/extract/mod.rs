@@ -446,7 +446,8 @@ impl stream::Visitor for Walker {
                     .or_else(|| el.attr("itemprop"));
                 if let (Some(k), Some(c)) = (key, el.attr("content")) {
                     if f.meta.len() < 512 {
-                        f.meta.push((k.trim().to_ascii_lowercase(), c.trim().into()));
+                        f.meta
+                            .push((k.trim().to_ascii_lowercase(), c.trim().into()));
                     }
                 }
             }

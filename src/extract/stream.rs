@@ -349,14 +349,12 @@ impl<V: Visitor> Shape<'_, V> {
                 }
             }
             "td" | "th" => {
-                if let Some(i) = self.find(&["td", "th"], |o| matches!(&*o.name, "tr" | "table"))
-                {
+                if let Some(i) = self.find(&["td", "th"], |o| matches!(&*o.name, "tr" | "table")) {
                     self.pop_to(i);
                 }
             }
             "tbody" | "thead" | "tfoot" => {
-                if let Some(i) = self.find(&["tbody", "thead", "tfoot"], |o| &*o.name == "table")
-                {
+                if let Some(i) = self.find(&["tbody", "thead", "tfoot"], |o| &*o.name == "table") {
                     self.pop_to(i);
                 }
             }
@@ -381,7 +379,10 @@ impl<V: Visitor> Shape<'_, V> {
             self.close_p();
         }
         if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
-            && matches!(self.current(), Some("h1" | "h2" | "h3" | "h4" | "h5" | "h6"))
+            && matches!(
+                self.current(),
+                Some("h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+            )
         {
             let n = self.stack.len() - 1;
             self.pop_to(n);
@@ -525,7 +526,11 @@ mod tests {
         let capped = walk(&deep, &mut log);
         assert!(capped.dropped_tags >= 1000 - MAX_DEPTH);
         assert!(log.0.contains("deep</div>"));
-        assert!(log.0.ends_with("</div>after</html>"), "{}", &log.0[log.0.len() - 40..]);
+        assert!(
+            log.0.ends_with("</div>after</html>"),
+            "{}",
+            &log.0[log.0.len() - 40..]
+        );
         let bold = "<b>".repeat(100) + "x";
         let capped = walk(&bold, &mut Log::default());
         assert_eq!(capped.dropped_tags, 100 - MAX_FORMATTING);
