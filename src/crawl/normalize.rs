@@ -45,11 +45,16 @@ pub fn normalize(u: &Url) -> Option<Url> {
         return None;
     }
     let mut u = u.clone();
-    u.set_fragment(None);
-    // `;jsessionid=…` path parameters.
-    if let Some(pos) = u.path().to_ascii_lowercase().find(";jsessionid=") {
-        let p = u.path()[..pos].to_string();
-        u.set_path(&p);
+    if u.fragment().is_some() {
+        u.set_fragment(None);
+    }
+    // `;jsessionid=…` path parameters (every link of every page comes here: the path is
+    // lower-cased only when it has a parameter at all).
+    if u.path().contains(';') {
+        if let Some(pos) = u.path().to_ascii_lowercase().find(";jsessionid=") {
+            let p = u.path()[..pos].to_string();
+            u.set_path(&p);
+        }
     }
     if u.query().is_some() {
         let mut pairs: Vec<(String, String)> = u

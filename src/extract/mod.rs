@@ -538,7 +538,7 @@ impl stream::Visitor for Walker {
             f.text.push_str(s);
         }
         if matches!(top.area, None | Some(Area::Body)) {
-            f.main_chars += s.chars().filter(|c| !c.is_whitespace()).count();
+            f.main_chars += text::non_space_chars(s);
         }
         if top.area == Some(Area::Footer) && f.footer_text.len() < MAX_TEXT / 4 {
             f.footer_text.push_str(s);
@@ -640,7 +640,7 @@ impl Walker {
         f.microdata = structured::finish(self.items);
         f.jsonld.truncate(256);
         f.products = structured::products(&f);
-        let visible = f.text.chars().filter(|c| !c.is_whitespace()).count();
+        let visible = text::non_space_chars(&f.text);
         f.script_shell = visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
         f
     }

@@ -105,3 +105,39 @@ fn prices_parse_in_local_formats() {
     assert_eq!(parse_price("€19,90"), Some(19.9));
     assert_eq!(parse_price("NT$1,280"), Some(1280.0));
 }
+
+#[test]
+fn whitespace_is_collapsed_and_counted_as_char_by_char() {
+    fn naive(s: &str) -> String {
+        let mut out = String::new();
+        let mut space = false;
+        for c in s.chars() {
+            if c.is_whitespace() || c == '\u{0}' || c == '\u{200b}' {
+                space = true;
+            } else {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+            }
+        }
+        out
+    }
+    let samples = [
+        "",
+        "   ",
+        "a",
+        "  배송비\u{3000}3,000원 \u{a0}\u{85}x\u{2028}y\u{200b}z\u{0}w ",
+        "\u{1680}€ 19,90\u{202f}—\u{205f}😀\t\r\n\u{b}\u{c}end",
+        "\u{1c}\u{1d}kept\u{2003}\u{200a}\u{200c}",
+    ];
+    for s in samples {
+        assert_eq!(collapse_ws(s), naive(s), "{s:?}");
+        assert_eq!(
+            text::non_space_chars(s),
+            s.chars().filter(|c| !c.is_whitespace()).count(),
+            "{s:?}"
+        );
+    }
+}

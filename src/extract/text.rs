@@ -1,23 +1,71 @@
 //! Text helpers shared by extraction and evidence: whitespace collapsing and snippets.
 
-/// Collapses runs of whitespace (and NUL) to one space and trims.
+/// Collapses runs of whitespace (and NUL, and zero-width space) to one space and trims.
+///
+/// Runs every page's text through, so it works on bytes: runs of non-space characters are
+/// copied whole, and only the few lead bytes that can start a non-ASCII space are decoded.
 pub fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(1 << 16));
+    let b = s.as_bytes();
+    let mut i = 0;
+    // Start of the run of non-space characters being read.
+    let mut run: Option<usize> = None;
     let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() || c == '\u{0}' || c == '\u{200b}' {
+    while i < b.len() {
+        let (is_space, len) = space_at(s, i);
+        if is_space {
+            if let Some(r) = run.take() {
+                out.push_str(&s[r..i]);
+            }
             space = true;
-        } else {
+        } else if run.is_none() {
             if space && !out.is_empty() {
                 out.push(' ');
             }
             space = false;
-            out.push(c);
+            run = Some(i);
         }
+        i += len;
+    }
+    if let Some(r) = run {
+        out.push_str(&s[r..]);
     }
     out
 }
 
+/// Characters of `s` that are not whitespace (as [`char::is_whitespace`] says).
+pub fn non_space_chars(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() {
+        let (is_space, len) = space_at(s, i);
+        if !is_space || b[i] == 0 || (b[i] == 0xE2 && s[i..].starts_with('\u{200b}')) {
+            n += 1;
+        }
+        i += len;
+    }
+    n
+}
+
+/// Whether the character at byte `i` (a char boundary) is whitespace, NUL or a zero-width
+/// space, and its length in bytes.
+#[inline]
+fn space_at(s: &str, i: usize) -> (bool, usize) {
+    match s.as_bytes()[i] {
+        c @ 0..=0x7f => (
+            matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0),
+            1,
+        ),
+        // Lead bytes of U+0085, U+00A0, U+1680, U+2000–U+200B, U+2028/9, U+202F, U+205F, U+3000.
+        0xc2 | 0xe1 | 0xe2 | 0xe3 => match s[i..].chars().next() {
+            Some(c) => (c.is_whitespace() || c == '\u{200b}', c.len_utf8()),
+            None => (false, 1),
+        },
+        c if c >= 0xf0 => (false, 4),
+        c if c >= 0xe0 => (false, 3),
+        _ => (false, 2),
+    }
+}
 /// First `n` characters of `s`, with an ellipsis when cut.
 pub fn truncate_chars(s: &str, n: usize) -> String {
     match s.char_indices().nth(n) {
