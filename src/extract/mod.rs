@@ -167,26 +167,38 @@ fn area_of(tag: &str, id: Option<&str>, class: Option<&str>) -> Option<Area> {
         "nav" | "header" => return Some(Area::Nav),
         _ => {}
     }
-    let mut hay = String::new();
-    for s in [id, class].into_iter().flatten() {
-        hay.push_str(&s.to_ascii_lowercase());
-        hay.push(' ');
-    }
-    if hay.is_empty() {
-        return None;
-    }
-    if hay.contains("footer") || hay.contains("foot ") || hay.contains("site-info") {
+    // Every element with an id or a class comes here: the words are looked for without
+    // building a lower-cased copy.
+    let words = [id, class];
+    let any = |needles: &[&str]| {
+        words
+            .iter()
+            .flatten()
+            .any(|w| needles.iter().any(|n| contains_ignore_case(w, n)))
+    };
+    // "foot" as a whole word's end: `#foot`, `.foot main`.
+    let foot = || {
+        words.iter().flatten().any(|w| {
+            let b = w.as_bytes();
+            (0..b.len().saturating_sub(3)).any(|i| {
+                b[i..i + 4].eq_ignore_ascii_case(b"foot")
+                    && b.get(i + 4).is_none_or(|c| c.is_ascii_whitespace())
+            })
+        })
+    };
+    if any(&["footer", "site-info"]) || foot() {
         Some(Area::Footer)
-    } else if hay.contains("nav")
-        || hay.contains("gnb")
-        || hay.contains("lnb")
-        || hay.contains("header")
-        || hay.contains("menu")
-    {
+    } else if any(&["nav", "gnb", "lnb", "header", "menu"]) {
         Some(Area::Nav)
     } else {
         None
     }
+}
+
+/// Whether `hay` contains `needle` (lower-case ASCII), ignoring ASCII case.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 struct Frame {

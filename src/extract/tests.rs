@@ -141,3 +141,21 @@ fn whitespace_is_collapsed_and_counted_as_char_by_char() {
         );
     }
 }
+
+#[test]
+fn areas_come_from_tags_ids_and_classes_in_any_case() {
+    assert_eq!(area_of("footer", None, None), Some(Area::Footer));
+    assert_eq!(area_of("div", Some("Foot"), None), Some(Area::Footer));
+    assert_eq!(
+        area_of("div", None, Some("xans-layout FOOT main")),
+        Some(Area::Footer)
+    );
+    assert_eq!(
+        area_of("div", Some("site-Footer-wrap"), None),
+        Some(Area::Footer)
+    );
+    assert_eq!(area_of("div", Some("footnote"), None), None);
+    assert_eq!(area_of("div", None, Some("top GNB")), Some(Area::Nav));
+    assert_eq!(area_of("ul", None, Some("menu-list")), Some(Area::Nav));
+    assert_eq!(area_of("div", Some("content"), Some("product")), None);
+}
