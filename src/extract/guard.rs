@@ -46,6 +46,9 @@ pub struct Taming {
     pub cut_attrs: usize,
     /// Byte offset where the document was cut (too many nodes or tags).
     pub cut_at: Option<usize>,
+    /// The markup has a `<base>` start tag (outside raw text): links may not resolve against
+    /// the page's URL. Not a change.
+    pub saw_base: bool,
 }
 
 impl Taming {
@@ -850,6 +853,9 @@ fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
         name_buf.make_ascii_lowercase();
         let name = name_buf.as_str();
         let h = hash_name(name.as_bytes());
+        if !is_end && name == "base" {
+            t.saw_base = true;
+        }
         let Some((end, count, cut, self_closing)) = scan_attrs(b, j) else {
             // The document ends inside a tag: the parser drops it.
             return (out.finish(start), t);

@@ -229,9 +229,9 @@ struct OpenLink {
 pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
     // Attribute floods and NUL runs are bounded before tokenizing.
     let (tamed, taming) = guard::tame_tokens(html);
-    // <base href> changes how relative links resolve. Most pages have none: the markup is
-    // searched for the tag before it is looked for.
-    let base = if has_base_tag(&tamed) {
+    // <base href> changes how relative links resolve. Most pages have none, as taming saw
+    // while it read every tag: only pages with one are read twice.
+    let base = if taming.saw_base {
         base_href(base, &tamed)
     } else {
         base.clone()
@@ -656,15 +656,6 @@ impl Walker {
         f.script_shell = visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
         f
     }
-}
-
-/// Whether the markup has a `<base` tag at all (any case): no tag, no `base` element.
-fn has_base_tag(html: &str) -> bool {
-    let b = html.as_bytes();
-    html.match_indices('<').any(|(i, _)| {
-        b.get(i + 1..i + 5)
-            .is_some_and(|t| t.eq_ignore_ascii_case(b"base"))
-    })
 }
 
 fn push_sep(s: &mut String) {

@@ -159,3 +159,19 @@ fn areas_come_from_tags_ids_and_classes_in_any_case() {
     assert_eq!(area_of("ul", None, Some("menu-list")), Some(Area::Nav));
     assert_eq!(area_of("div", Some("content"), Some("product")), None);
 }
+
+#[test]
+fn base_href_changes_how_links_resolve() {
+    let f = facts(
+        r#"<head><BASE href="https://shop.example/kr/"><script>var s = "<base href='/no/'>";</script></head>
+        <a href="policy/refund">Refund</a><base href="/ignored/">"#,
+    );
+    assert_eq!(
+        f.links[0].url.as_str(),
+        "https://shop.example/kr/policy/refund"
+    );
+    let f = facts(r#"<script>"<base href='/no/'>"</script><a href="x">x</a>"#);
+    assert_eq!(f.links[0].url.as_str(), "https://shop.example/products/x");
+    let f = facts(r#"<base href="javascript:alert(1)"><a href="x">x</a>"#);
+    assert_eq!(f.links[0].url.as_str(), "https://shop.example/products/x");
+}
