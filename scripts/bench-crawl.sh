@@ -10,6 +10,7 @@
 #
 # Environment:
 #   PAGES         pages of the throughput shop (default 20000)
+#   RUNS          rounds of the three crawlers, interleaved; medians are compared (default 3)
 #   CONCURRENCY   requests in flight for siteready and spider_cli (default 8)
 #   BENCH_DIR     work folder; the generated shops are kept and reused (default /tmp/siteready-bench)
 #   SKIP_SPIDER=1, SKIP_WGET=1   leave a baseline out
@@ -18,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PAGES="${PAGES:-20000}"
+RUNS="${RUNS:-3}"
 CONCURRENCY="${CONCURRENCY:-8}"
 WORK="${BENCH_DIR:-/tmp/siteready-bench}"
 export SERVE_THREADS="${SERVE_THREADS:-1}"
@@ -94,51 +96,69 @@ now() { date +%s.%N; }
 field() { grep -F "$1" "$2" | head -n1 | awk -F': ' '{print $2}'; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 
-# ---- siteready --------------------------------------------------------------------------------
-say "siteready: crawling $PAGES pages"
-t0=$(now)
-/usr/bin/time -v -o "$WORK/siteready.time" "$BIN" check "$URL" \
-  --rate 0 --max-pages "$PAGES" --exhaustive --max-per-pattern 0 --max-depth 50 \
-  --concurrency "$CONCURRENCY" --allow-private --max-time 600 -q -o "$WORK/siteready.json" || true
-t1=$(now)
-sr_wall=$(calc "%.3f" "$t1 - $t0")
-sr_pages=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/siteready.json" | grep -o '[0-9]*$')
-sr_ready=$(grep -o '"ready": *[a-z]*' "$WORK/siteready.json" | head -n1 | grep -o '[a-z]*$')
-sr_user=$(field "User time (seconds)" "$WORK/siteready.time")
-sr_sys=$(field "System time (seconds)" "$WORK/siteready.time")
-sr_rss=$(field "Maximum resident set size (kbytes)" "$WORK/siteready.time")
-sr_pps=$(calc "%.0f" "$sr_pages / $sr_wall")
-sr_cpu_ms=$(calc "%.3f" "($sr_user + $sr_sys) * 1000 / $sr_pages")
-sr_rss_mb=$(calc "%.1f" "$sr_rss / 1024")
-
-# ---- spider_cli -------------------------------------------------------------------------------
-sp_pps="" sp_pages="" sp_wall=""
-if [ "${SKIP_SPIDER:-0}" != 1 ] && command -v spider >/dev/null; then
-  say "spider_cli: crawling"
+# ---- throughput: RUNS rounds, the three crawlers interleaved in each ------------------------
+# A shared machine drifts; interleaving gives each crawler the same drift, and the median of
+# the rounds is what is compared.
+run_siteready() { # -> "pages wall user sys rss_kb ready"
+  local t0 t1
+  t0=$(now)
+  /usr/bin/time -v -o "$WORK/siteready.time" "$BIN" check "$URL" \
+    --rate 0 --max-pages "$PAGES" --exhaustive --max-per-pattern 0 --max-depth 50 \
+    --concurrency "$CONCURRENCY" --allow-private --max-time 600 -q -o "$WORK/siteready.json" || true
+  t1=$(now)
+  echo "$(grep -o '"pages_fetched": *[0-9]*' "$WORK/siteready.json" | grep -o '[0-9]*$') \
+$(calc "%.3f" "$t1 - $t0") \
+$(field "User time (seconds)" "$WORK/siteready.time") \
+$(field "System time (seconds)" "$WORK/siteready.time") \
+$(field "Maximum resident set size (kbytes)" "$WORK/siteready.time") \
+$(grep -o '"ready": *[a-z]*' "$WORK/siteready.json" | head -n1 | grep -o '[a-z]*$')"
+}
+run_spider() { # -> "pages wall"
+  local t0 t1
   t0=$(now)
   # spider_cli 2.x has no concurrency flag: it picks its own (its default, as shipped).
   spider --url "$URL" --depth 100 --limit $((PAGES * 2)) \
     crawl --output-links >"$WORK/spider.links" 2>"$WORK/spider.err" || true
   t1=$(now)
-  sp_wall=$(calc "%.3f" "$t1 - $t0")
-  sp_pages=$(grep -c . "$WORK/spider.links" || true)
-  if [ "${sp_pages:-0}" -gt 0 ]; then sp_pps=$(calc "%.0f" "$sp_pages / $sp_wall"); fi
-fi
-
-# ---- wget -------------------------------------------------------------------------------------
-wg_pps="" wg_pages="" wg_wall=""
-if [ "${SKIP_WGET:-0}" != 1 ] && command -v wget >/dev/null; then
-  say "wget: crawling"
+  echo "$(grep -c . "$WORK/spider.links" || true) $(calc "%.3f" "$t1 - $t0")"
+}
+run_wget() { # -> "pages wall"
+  local t0 t1
   rm -rf "$WORK/wget"
   t0=$(now)
   # -nv instead of -q: one log line per page, so the pages can be counted.
   wget --recursive --level=inf --no-parent --delete-after -nv -o "$WORK/wget.log" \
     -P "$WORK/wget" "$URL" || true
   t1=$(now)
-  wg_wall=$(calc "%.3f" "$t1 - $t0")
-  wg_pages=$(grep -c ' URL:' "$WORK/wget.log" || true)
-  if [ "${wg_pages:-0}" -gt 0 ]; then wg_pps=$(calc "%.0f" "$wg_pages / $wg_wall"); fi
-fi
+  echo "$(grep -c ' URL:' "$WORK/wget.log" || true) $(calc "%.3f" "$t1 - $t0")"
+}
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+have_spider=0; [ "${SKIP_SPIDER:-0}" != 1 ] && command -v spider >/dev/null && have_spider=1
+have_wget=0; [ "${SKIP_WGET:-0}" != 1 ] && command -v wget >/dev/null && have_wget=1
+: >"$WORK/runs.txt"
+for round in $(seq "$RUNS"); do
+  say "round $round/$RUNS: siteready"
+  read -r p w u s r ready <<<"$(run_siteready)"
+  echo "siteready $p $w $u $s $r $ready" >>"$WORK/runs.txt"
+  if [ "$have_spider" = 1 ]; then
+    say "round $round/$RUNS: spider_cli"
+    echo "spider $(run_spider)" >>"$WORK/runs.txt"
+  fi
+  if [ "$have_wget" = 1 ]; then
+    say "round $round/$RUNS: wget"
+    echo "wget $(run_wget)" >>"$WORK/runs.txt"
+  fi
+done
+# pages/s of each run, and the medians.
+pps_of() { awk -v c="$1" '$1 == c && $2 > 0 { printf "%.1f\n", $2 / $3 }' "$WORK/runs.txt"; }
+sr_pps=$(pps_of siteready | median)
+sp_pps=$(pps_of spider | median)
+wg_pps=$(pps_of wget | median)
+sr_cpu_ms=$(awk '$1 == "siteready" && $2 > 0 { printf "%.3f\n", ($4 + $5) * 1000 / $2 }' "$WORK/runs.txt" | median)
+sr_rss_mb=$(awk '$1 == "siteready" { printf "%.1f\n", $6 / 1024 }' "$WORK/runs.txt" | sort -g | tail -n1)
+sr_ready=$(awk '$1 == "siteready" { print $7 }' "$WORK/runs.txt" | sort -u | paste -sd/)
 stop_server
 
 # ---- requests to a verdict --------------------------------------------------------------------
@@ -160,18 +180,18 @@ v_bfs_ready=$(grep -o '"ready": *[a-z]*' "$WORK/verdict-bfs.json" | head -n1 | g
 
 # ---- summary ----------------------------------------------------------------------------------
 ratio() { # time per page of siteready / time per page of the other = other pages/s / siteready pages/s
-  if [ -n "$1" ]; then calc "%.2f" "$1 / $sr_pps"; else echo "n/a"; fi
+  if [ -n "$1" ] && [ -n "$sr_pps" ]; then calc "%.2f" "$1 / $sr_pps"; else echo "n/a"; fi
 }
 echo
-echo "siteready bench-crawl — $(nproc) cores, $(uname -sr), shop of $PAGES pages at $URL"
-printf '%-34s %10s %8s %10s\n' "crawler" "pages" "wall s" "pages/s"
-printf '%-34s %10s %8s %10s\n' "siteready (all rules, c=$CONCURRENCY)" "$sr_pages" "$sr_wall" "$sr_pps"
-printf '%-34s %10s %8s %10s\n' "spider_cli (links only, own default)" "${sp_pages:-n/a}" "${sp_wall:-n/a}" "${sp_pps:-n/a}"
-printf '%-34s %10s %8s %10s\n' "wget --recursive" "${wg_pages:-n/a}" "${wg_wall:-n/a}" "${wg_pps:-n/a}"
-echo "ratio siteready/spider_cli (time per page): $(ratio "$sp_pps")"
-echo "ratio siteready/wget (time per page):       $(ratio "$wg_pps")"
-echo "siteready CPU per page: $sr_cpu_ms ms (user $sr_user s + sys $sr_sys s)"
-echo "siteready peak RSS: $sr_rss_mb MB"
+echo "siteready bench-crawl — $(nproc) cores, $(uname -sr), shop of $PAGES pages at $URL, $RUNS rounds"
+printf '%-38s %8s %9s %9s\n' "run" "pages" "wall s" "pages/s"
+awk '{ name = $1 == "siteready" ? "siteready (all rules, c='"$CONCURRENCY"')" : $1 == "spider" ? "spider_cli (links only, own default)" : "wget --recursive";
+       printf "%-38s %8d %9.3f %9.0f\n", name, $2, $3, ($2 > 0 ? $2 / $3 : 0) }' "$WORK/runs.txt"
+echo "median pages/s: siteready ${sr_pps:-n/a}, spider_cli ${sp_pps:-n/a}, wget ${wg_pps:-n/a}"
+echo "ratio siteready/spider_cli (time per page, medians): $(ratio "$sp_pps")"
+echo "ratio siteready/wget (time per page, medians):       $(ratio "$wg_pps")"
+echo "siteready CPU per page (median): $sr_cpu_ms ms"
+echo "siteready peak RSS (highest run): $sr_rss_mb MB"
 echo "siteready verdict on the throughput shop: ready=$sr_ready"
 echo "requests to a verdict (500 blog links first, policies and order only in the footer):"
 echo "  best-first (defaults):  $v_best requests, ready=$v_best_ready"
