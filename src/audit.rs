@@ -246,7 +246,13 @@ fn shingles(text: &str) -> Print {
         }
         (h ^ w.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
-    let words: Vec<u64> = text.split_whitespace().take(5000).map(word).collect();
+    // Page text is whitespace-collapsed already: words are split at single spaces.
+    let words: Vec<u64> = text
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .take(5000)
+        .map(word)
+        .collect();
     let mut out: Print = words
         .windows(3.min(words.len().max(1)))
         .map(|w| {
@@ -765,10 +771,12 @@ pub async fn audit_url(
         // Re-score (only when the evidence changed): stop when all four pass; re-rank the queue
         // when the open checks change.
         if scored.0 != Some(evidence.changes()) {
-            let checks = score::score(&evidence, &Access::default(), Lang::En, &[]);
             scored = (
                 Some(evidence.changes()),
-                checks.iter().map(|c| c.status != Status::Pass).collect(),
+                score::statuses(&evidence)
+                    .iter()
+                    .map(|s| *s != Status::Pass)
+                    .collect(),
                 evidence.distinct_count(),
             );
         }

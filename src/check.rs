@@ -455,6 +455,21 @@ impl<'r> Evidence<'r> {
 
     /// Rules (by index) that speak for prerequisite `p` and fired, with where.
     pub fn fired_for(&self, p: usize) -> Vec<(usize, Vec<Found>)> {
+        self.fired_rules(p)
+            .into_iter()
+            .map(|i| {
+                let found = match &self.rules.rules[i].signal {
+                    Signal::Products { .. } => self.product_rule(i).into_iter().collect(),
+                    _ => self.found[i].clone(),
+                };
+                (i, found)
+            })
+            .collect()
+    }
+
+    /// The rules that fired for prerequisite `p` (as [`Evidence::fired_for`], without copying
+    /// what they found).
+    pub fn fired_rules(&self, p: usize) -> Vec<usize> {
         let mut out = Vec::new();
         for (i, r) in self.rules.rules.iter().enumerate() {
             let mine = match r.owner {
@@ -465,12 +480,13 @@ impl<'r> Evidence<'r> {
             if !mine {
                 continue;
             }
-            if matches!(r.signal, Signal::Products { .. }) {
-                if let Some(f) = self.product_rule(i) {
-                    out.push((i, vec![f]));
-                }
-            } else if !self.found[i].is_empty() {
-                out.push((i, self.found[i].clone()));
+            let fired = if matches!(r.signal, Signal::Products { .. }) {
+                self.product_rule(i).is_some()
+            } else {
+                !self.found[i].is_empty()
+            };
+            if fired {
+                out.push(i);
             }
         }
         out

@@ -32,19 +32,9 @@ pub fn score(
     let mut checks = Vec::new();
     for (p, pre) in rules.prerequisites.iter().enumerate() {
         let fired = ev.fired_for(p);
-        let mut raw = 0i32;
-        let mut tags: HashSet<&str> = HashSet::new();
-        let mut effects: Vec<(Effect, usize)> = Vec::new();
         let mut evidence = Vec::new();
         for (i, founds) in &fired {
             let r = &rules.rules[*i];
-            raw += r.weight;
-            if r.weight > 0 {
-                tags.extend(r.tags.iter().map(String::as_str));
-            }
-            if let Some(e) = r.effect {
-                effects.push((e, *i));
-            }
             for f in founds {
                 evidence.push(EvidenceOut {
                     rule: r.id.clone(),
@@ -59,47 +49,14 @@ pub fn score(
             }
         }
         evidence.sort_by_key(|e| (e.effect.is_none(), -e.weight.abs()));
-        let score = raw.clamp(0, 100) as u32;
-        let required_ok = pre.require.iter().all(|r| tags.contains(r.tag.as_str()));
-        let veto = effects.iter().find(|(e, _)| *e == Effect::Veto);
-        let cap = effects.iter().find(|(e, _)| *e == Effect::Warn);
-        let blocked = effects.iter().find(|(e, _)| *e == Effect::Inconclusive);
-
-        let mut reason = None;
-        let mut status = if let Some((_, i)) = veto {
-            reason = Some(format!("vetoed by {}", rules.rules[*i].id));
-            Status::Fail
-        } else if required_ok && score as i32 >= pre.pass {
-            Status::Pass
-        } else if score as i32 >= pre.warn {
-            Status::Warn
-        } else {
-            Status::Fail
-        };
-        if status == Status::Pass {
-            if let Some((_, i)) = cap {
-                reason = Some(format!("capped at warn by {}", rules.rules[*i].id));
-                status = Status::Warn;
-            }
-        }
-        if status != Status::Pass && veto.is_none() {
-            if let Some((_, i)) = blocked {
-                reason = Some(format!(
-                    "evidence could not be gathered: {}",
-                    rules.rules[*i].description
-                ));
-                status = Status::Inconclusive;
-            } else if let Some(why) = &access.blocked {
-                reason = Some(format!("evidence could not be gathered: {why}"));
-                status = Status::Inconclusive;
-            } else if let Some(why) = access.unreached.get(p).filter(|v| !v.is_empty()) {
-                reason = Some(format!(
-                    "evidence could not be gathered: {}",
-                    why.join("; ")
-                ));
-                status = Status::Inconclusive;
-            }
-        }
+        let Judged {
+            status,
+            score,
+            reason,
+            tags,
+            required_ok,
+            effects,
+        } = judge(ev, p, fired.iter().map(|(i, _)| *i), access);
 
         let mut missing = Vec::new();
         if status != Status::Pass {
@@ -201,6 +158,100 @@ pub fn score(
         checks.push(check);
     }
     checks
+}
+
+/// A prerequisite's status and score, and what decided them.
+struct Judged<'r> {
+    status: Status,
+    score: u32,
+    reason: Option<String>,
+    /// Tags of the rules with positive weight that fired.
+    tags: HashSet<&'r str>,
+    required_ok: bool,
+    effects: Vec<(Effect, usize)>,
+}
+
+/// Adds up the rules that fired for prerequisite `p` into its status: the one place the pass
+/// and warn marks, required tags, effects and access are weighed.
+fn judge<'r>(
+    ev: &Evidence<'r>,
+    p: usize,
+    fired: impl Iterator<Item = usize>,
+    access: &Access,
+) -> Judged<'r> {
+    let rules = ev.rules;
+    let pre = &rules.prerequisites[p];
+    let mut raw = 0i32;
+    let mut tags: HashSet<&'r str> = HashSet::new();
+    let mut effects: Vec<(Effect, usize)> = Vec::new();
+    for i in fired {
+        let r = &rules.rules[i];
+        raw += r.weight;
+        if r.weight > 0 {
+            tags.extend(r.tags.iter().map(String::as_str));
+        }
+        if let Some(e) = r.effect {
+            effects.push((e, i));
+        }
+    }
+    let score = raw.clamp(0, 100) as u32;
+    let required_ok = pre.require.iter().all(|r| tags.contains(r.tag.as_str()));
+    let veto = effects.iter().find(|(e, _)| *e == Effect::Veto);
+    let cap = effects.iter().find(|(e, _)| *e == Effect::Warn);
+    let blocked = effects.iter().find(|(e, _)| *e == Effect::Inconclusive);
+
+    let mut reason = None;
+    let mut status = if let Some((_, i)) = veto {
+        reason = Some(format!("vetoed by {}", rules.rules[*i].id));
+        Status::Fail
+    } else if required_ok && score as i32 >= pre.pass {
+        Status::Pass
+    } else if score as i32 >= pre.warn {
+        Status::Warn
+    } else {
+        Status::Fail
+    };
+    if status == Status::Pass {
+        if let Some((_, i)) = cap {
+            reason = Some(format!("capped at warn by {}", rules.rules[*i].id));
+            status = Status::Warn;
+        }
+    }
+    if status != Status::Pass && veto.is_none() {
+        if let Some((_, i)) = blocked {
+            reason = Some(format!(
+                "evidence could not be gathered: {}",
+                rules.rules[*i].description
+            ));
+            status = Status::Inconclusive;
+        } else if let Some(why) = &access.blocked {
+            reason = Some(format!("evidence could not be gathered: {why}"));
+            status = Status::Inconclusive;
+        } else if let Some(why) = access.unreached.get(p).filter(|v| !v.is_empty()) {
+            reason = Some(format!(
+                "evidence could not be gathered: {}",
+                why.join("; ")
+            ));
+            status = Status::Inconclusive;
+        }
+    }
+    Judged {
+        status,
+        score,
+        reason,
+        tags,
+        required_ok,
+        effects,
+    }
+}
+
+/// Each check's status as [`score`] gives it while crawling (no access problems known, no
+/// application values): what the crawl loop needs after every page, without building the
+/// evidence, advice and facts of a report.
+pub fn statuses(ev: &Evidence<'_>) -> Vec<Status> {
+    (0..ev.rules.prerequisites.len())
+        .map(|p| judge(ev, p, ev.fired_rules(p).into_iter(), &Access::default()).status)
+        .collect()
 }
 
 /// Adds the application cross-check to `business_info`: one evidence item per expected value;
@@ -305,5 +356,73 @@ pub fn verdict(checks: &[Check]) -> Verdict {
         score,
         status,
         summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use url::Url;
+
+    use super::*;
+    use crate::rules::{PageInput, RuleSet};
+
+    fn html_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                html_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "html") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The crawl loop's statuses agree with the report's, page after page, on every fixture.
+    #[test]
+    fn statuses_are_the_statuses_of_the_full_score() {
+        let rules = RuleSet::embedded().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sites");
+        let mut sites: Vec<PathBuf> = std::fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        sites.sort();
+        let mut compared = 0;
+        for site in sites {
+            let mut files = Vec::new();
+            html_files(&site, &mut files);
+            let mut ev = Evidence::new(&rules);
+            for file in files {
+                let rel = file
+                    .strip_prefix(&site)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                let url = Url::parse(&format!("http://127.0.0.1:9/{rel}")).unwrap();
+                let html = std::fs::read_to_string(&file).unwrap_or_default();
+                let facts = crate::extract::extract(&url, &html, &rules.selectors);
+                let eval = rules.evaluate(PageInput {
+                    url: &url,
+                    status: 200,
+                    facts: Some(&facts),
+                    predicted: &[],
+                });
+                ev.add_page(url.as_str(), &eval, Some(&facts));
+                let full: Vec<Status> = score(&ev, &Access::default(), Lang::En, &[])
+                    .iter()
+                    .map(|c| c.status)
+                    .collect();
+                assert_eq!(statuses(&ev), full, "{}", file.display());
+                compared += 1;
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 }
