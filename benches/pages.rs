@@ -108,6 +108,22 @@ fn evaluate_1mb_page(b: Bencher) {
     });
 }
 
+/// Korean text, where the rules' literals are multi-byte.
+#[divan::bench]
+fn evaluate_korean_page(b: Bencher) {
+    let html = siteready::crawl::decode::decode(&EUC_KR, None, Some("kr")).text;
+    let facts = facts_of(&html);
+    let url = base();
+    b.bench(|| {
+        RULES.evaluate(PageInput {
+            url: black_box(&url),
+            status: 200,
+            facts: Some(black_box(&facts)),
+            predicted: &[],
+        })
+    });
+}
+
 #[divan::bench]
 fn link_priority_1000_links(b: Bencher) {
     let facts = facts_of(&BIG);

@@ -1,11 +1,11 @@
 //! Evaluating compiled rules against one page's facts, and scoring links for the frontier.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use regex_automata::{meta, Anchored, Input, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{self, Hir, HirKind, Look};
-use url::Url;
+use url::{Position, Url};
 
 use super::{Owner, Rule, RuleSet, Signal};
 use crate::extract::{snippet_around, Area, Link, PageFacts};
@@ -18,8 +18,15 @@ const SNIPPET: usize = 200;
 pub(crate) struct Fast {
     /// Per rule: the two-step matcher of a pattern with Unicode word boundaries.
     bounded: Vec<Option<Bounded>>,
-    /// Which page-text rules can match a page at all, in one pass.
+    /// Which page-text rules can match a page at all, and where, in one pass.
     screen: Option<Screen>,
+    /// Which links each link rule can match by their text, in one pass over all link texts…
+    links: Option<Screen>,
+    /// …and by their href, in one pass over all hrefs, with only the literals an href can
+    /// hold (a serialized URL is printable ASCII), which leaves few enough to skip fast.
+    hrefs: Option<Screen>,
+    /// Per screened page-text rule: where its matches can start, given where its literals are.
+    starts: Vec<Option<Starts>>,
 }
 
 impl Fast {
@@ -29,14 +36,52 @@ impl Fast {
             .iter()
             .map(|r| regex_of(&r.signal).and_then(|re| parse(re.as_str())))
             .collect();
+        let bounded: Vec<Option<Bounded>> = hirs
+            .iter()
+            .map(|h| h.as_ref().and_then(Bounded::new))
+            .collect();
+        let screen = Screen::new(
+            rules,
+            &hirs,
+            |r| matches!(r.signal, Signal::Text { footer: false, .. }),
+            |_| true,
+        );
+        // Class link rules only rank links (`link_priority`); a page's own links are read by
+        // the others.
+        let link = |r: &Rule| {
+            matches!(r.signal, Signal::Link { .. }) && !matches!(r.owner, Owner::Class(_))
+        };
+        let links = Screen::new(rules, &hirs, link, |_| true);
+        let in_url = |l: &[u8]| l.iter().all(|b| (b' '..=b'~').contains(b));
+        let hrefs = Screen::new(rules, &hirs, link, in_url);
+        let starts = (0..rules.len())
+            .map(|i| {
+                let back = screen.as_ref()?.back.get(i)?.as_ref()?;
+                let hir = hirs.get(i)?.as_ref()?;
+                Starts::new(hir, back, bounded.get(i).and_then(Option::as_ref))
+            })
+            .collect();
         Fast {
-            bounded: hirs
-                .iter()
-                .map(|h| h.as_ref().and_then(Bounded::new))
-                .collect(),
-            screen: Screen::new(rules, &hirs),
+            bounded,
+            screen,
+            links,
+            hrefs,
+            starts,
         }
     }
+}
+
+/// A meta regex configured as `regex::Regex` configures its own.
+fn build(hir: &Hir) -> Option<meta::Regex> {
+    let config = meta::Config::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .utf8_empty(true)
+        .nfa_size_limit(Some(super::REGEX_SIZE_LIMIT));
+    meta::Builder::new()
+        .configure(config)
+        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+        .build_from_hir(hir)
+        .ok()
 }
 
 /// A pattern's syntax tree, parsed as `regex::Regex` parses it.
@@ -49,26 +94,192 @@ fn parse(pattern: &str) -> Option<Hir> {
 }
 
 /// Every match of a page-text rule contains one of the rule's *required literals* (worked out
-/// from the pattern once); one Aho-Corasick pass over the page's text finds which literals
-/// occur, and rules none of whose literals occur are not run at all. Rules without usable
-/// literals are always run.
+/// from the pattern once); one Aho-Corasick pass over the page's text finds where they occur.
+/// Rules none of whose literals occur are not run at all, and the others only look near the
+/// occurrences. Rules without usable literals are always run, over the whole text.
 #[derive(Debug, Clone)]
 struct Screen {
-    ac: AhoCorasick,
+    find: Find,
     /// Literal id → the rules that require it.
     owners: Vec<Vec<usize>>,
     /// Per rule: screened (false = always run).
     screened: Vec<bool>,
+    /// Per rule: how far before its literal a match can start.
+    back: Vec<Option<Back>>,
 }
 
 /// Most literals one rule may contribute; a rule needing more is always run.
 const MAX_RULE_LITERALS: usize = 2048;
+/// Literals are cut to this many bytes (their starts stay where they were): longer ones rarely
+/// rule out more, and the screen's automaton grows with every byte.
+const MAX_LITERAL_BYTES: usize = 8;
+/// Most literals a screen finds with a vectorized search (see `Find::Packed`).
+const MAX_PACKED_LITERALS: usize = 64;
 /// Most literals drawn from one run of a pattern (case variants multiply them): past this,
 /// literals are cut shorter.
 const MAX_RUN_LITERALS: usize = 64;
 
-/// A set of literals of which every match of `h` contains at least one, if one is known.
-fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
+/// Literals of which every match of a pattern contains one, compared ASCII case-insensitively.
+#[derive(Debug, Clone)]
+struct Required {
+    lits: Vec<Vec<u8>>,
+    back: Back,
+}
+
+/// What can precede a required literal inside a match: of every match, some occurrence of a
+/// literal is preceded (from the match's start) by at most `bytes` bytes (`None`: no bound, as
+/// after `\s*`), all of them characters of `chars`.
+#[derive(Debug, Clone)]
+struct Back {
+    bytes: Option<usize>,
+    chars: hir::ClassUnicode,
+}
+
+impl Back {
+    /// Nothing: the literal starts the match.
+    fn none() -> Back {
+        Back {
+            bytes: Some(0),
+            chars: hir::ClassUnicode::empty(),
+        }
+    }
+
+    /// How few starts it leaves before an occurrence: 2 for none, 1 for a few (a bound of
+    /// at most 64 bytes, or characters that ordinary words are not made of), 0 for too many.
+    fn rank(&self) -> u8 {
+        match self.bytes {
+            Some(0) => 2,
+            Some(n) if n <= 64 => 1,
+            _ if !self.wordy() => 1,
+            _ => 0,
+        }
+    }
+
+    /// Whether `chars` hold most letters (in lower case: see `fold`), so that ordinary words
+    /// are made of them.
+    fn wordy(&self) -> bool {
+        let has = |c: char| {
+            let r = self.chars.ranges();
+            r.iter().any(|r| r.start() <= c && c <= r.end())
+        };
+        ('a'..='z').filter(|&c| has(c)).count() > 8
+    }
+
+    /// `self`, then `other`.
+    fn then(&self, other: &Back) -> Back {
+        let mut chars = self.chars.clone();
+        chars.union(&other.chars);
+        Back {
+            bytes: self
+                .bytes
+                .zip(other.bytes)
+                .and_then(|(a, b)| a.checked_add(b)),
+            chars,
+        }
+    }
+
+    /// Either `self` or `other`.
+    fn or(&self, other: &Back) -> Back {
+        let mut chars = self.chars.clone();
+        chars.union(&other.chars);
+        Back {
+            bytes: self.bytes.zip(other.bytes).map(|(a, b)| a.max(b)),
+            chars,
+        }
+    }
+
+    /// What a match of `h` is made of.
+    fn of(h: &Hir) -> Back {
+        let any = || hir::ClassUnicode::new([hir::ClassUnicodeRange::new('\0', char::MAX)]);
+        let chars = match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => hir::ClassUnicode::empty(),
+            HirKind::Literal(hir::Literal(b)) => match std::str::from_utf8(b) {
+                Ok(s) => {
+                    hir::ClassUnicode::new(s.chars().map(|c| hir::ClassUnicodeRange::new(c, c)))
+                }
+                Err(_) => any(),
+            },
+            HirKind::Class(hir::Class::Unicode(c)) => c.clone(),
+            HirKind::Class(hir::Class::Bytes(c)) => match c.to_unicode_class() {
+                Some(c) => c,
+                None => any(),
+            },
+            HirKind::Repetition(r) => Back::of(&r.sub).chars,
+            HirKind::Capture(c) => Back::of(&c.sub).chars,
+            HirKind::Concat(v) | HirKind::Alternation(v) => {
+                let mut all = hir::ClassUnicode::empty();
+                for h in v {
+                    all.union(&Back::of(h).chars);
+                }
+                all
+            }
+        };
+        Back {
+            bytes: h.properties().maximum_len(),
+            chars,
+        }
+    }
+}
+
+/// `h` with `f` applied to each of its direct sub-patterns (`h` itself when it has none).
+fn rebuild(h: &Hir, f: fn(&Hir) -> Hir) -> Hir {
+    match h.kind() {
+        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
+            min: r.min,
+            max: r.max,
+            greedy: r.greedy,
+            sub: Box::new(f(&r.sub)),
+        }),
+        HirKind::Capture(c) => Hir::capture(hir::Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(f(&c.sub)),
+        }),
+        HirKind::Concat(v) => Hir::concat(v.iter().map(f).collect()),
+        HirKind::Alternation(v) => Hir::alternation(v.iter().map(f).collect()),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => h.clone(),
+    }
+}
+
+/// `h` with each class of an ASCII letter and its case variant narrowed to the lower case
+/// (`(?i)ship` reads as `ship`). Every match of `h` is then, up to ASCII case, a match of the
+/// result, byte for byte, so literals required by the result, compared ASCII
+/// case-insensitively, are required by `h`.
+fn fold(h: &Hir) -> Hir {
+    match h.kind() {
+        HirKind::Class(hir::Class::Unicode(c)) => {
+            let has = |ch: char| c.ranges().iter().any(|r| r.start() <= ch && ch <= r.end());
+            let upper: Vec<hir::ClassUnicodeRange> = ('A'..='Z')
+                .filter(|&u| has(u) && has(u.to_ascii_lowercase()))
+                .map(|u| hir::ClassUnicodeRange::new(u, u))
+                .collect();
+            if upper.is_empty() {
+                return h.clone();
+            }
+            let mut narrowed = c.clone();
+            narrowed.difference(&hir::ClassUnicode::new(upper));
+            Hir::class(hir::Class::Unicode(narrowed))
+        }
+        HirKind::Class(hir::Class::Bytes(c)) => {
+            let has = |b: u8| c.ranges().iter().any(|r| r.start() <= b && b <= r.end());
+            let upper: Vec<hir::ClassBytesRange> = (b'A'..=b'Z')
+                .filter(|&u| has(u) && has(u.to_ascii_lowercase()))
+                .map(|u| hir::ClassBytesRange::new(u, u))
+                .collect();
+            if upper.is_empty() {
+                return h.clone();
+            }
+            let mut narrowed = c.clone();
+            narrowed.difference(&hir::ClassBytes::new(upper));
+            Hir::class(hir::Class::Bytes(narrowed))
+        }
+        _ => rebuild(h, fold),
+    }
+}
+
+/// A set of literals of which every match of `h` (a [`fold`]ed pattern) contains at least
+/// one, if one is known.
+fn required(h: &Hir) -> Option<Required> {
     fn usable(set: &[Vec<u8>]) -> bool {
         !set.is_empty() && set.len() <= MAX_RULE_LITERALS && set.iter().all(|l| !l.is_empty())
     }
@@ -85,61 +296,112 @@ fn required(h: &Hir) -> Option<Vec<Vec<u8>>> {
             .collect();
         usable(&lits).then_some(lits)
     }
-    // Longer shortest literal first, then fewer literals.
-    fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
-        let min = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
-        (min(a), std::cmp::Reverse(a.len())) > (min(b), std::cmp::Reverse(b.len()))
+    // Literals that leave few starts to try (see `Back::rank`), then long enough ones, then
+    // fewer starts, longer shortest literal, fewer literals.
+    fn better(a: &Required, b: &Required) -> bool {
+        let key = |r: &Required| {
+            let shortest = r.lits.iter().map(Vec::len).min().unwrap_or(0);
+            let rank = r.back.rank();
+            (
+                rank > 0,
+                shortest.min(4),
+                rank,
+                shortest,
+                std::cmp::Reverse(r.lits.len()),
+            )
+        };
+        key(a) > key(b)
     }
     let found = match h.kind() {
         HirKind::Capture(c) => required(&c.sub),
+        // The first repetition holds a literal already.
         HirKind::Repetition(r) if r.min >= 1 => required(&r.sub),
         HirKind::Alternation(alts) => {
-            let mut all = Vec::new();
+            let mut lits = Vec::new();
+            let mut back: Option<Back> = None;
             for a in alts {
-                all.extend(required(a)?);
+                let r = required(a)?;
+                lits.extend(r.lits);
+                back = Some(match back {
+                    Some(b) => b.or(&r.back),
+                    None => r.back,
+                });
             }
-            all.sort();
-            all.dedup();
-            Some(all)
+            lits.sort();
+            lits.dedup();
+            Some(Required { lits, back: back? })
         }
         HirKind::Concat(v) => {
             let letter = |h: &Hir| matches!(h.kind(), HirKind::Literal(_) | HirKind::Class(_));
-            let mut best: Option<Vec<Vec<u8>>> = None;
+            let mut best: Option<Required> = None;
+            // What the parts before part `i` can match.
+            let mut before = Back::none();
             for i in 0..v.len() {
                 // The literals a run of letters starts with, and what each part requires.
                 let run = (letter(&v[i]) && (i == 0 || !letter(&v[i - 1])))
                     .then(|| prefixes(&Hir::concat(v[i..].to_vec())))
-                    .flatten();
-                for c in [run, required(&v[i])].into_iter().flatten() {
+                    .flatten()
+                    .map(|lits| Required {
+                        lits,
+                        back: before.clone(),
+                    });
+                let part = required(&v[i]).map(|r| Required {
+                    lits: r.lits,
+                    back: before.then(&r.back),
+                });
+                for c in [run, part].into_iter().flatten() {
                     if best.as_ref().is_none_or(|b| better(&c, b)) {
                         best = Some(c);
                     }
                 }
+                before = before.then(&Back::of(&v[i]));
             }
             best
         }
-        HirKind::Literal(_) | HirKind::Class(_) => prefixes(h),
+        HirKind::Literal(_) | HirKind::Class(_) => prefixes(h).map(|lits| Required {
+            lits,
+            back: Back::none(),
+        }),
         _ => None,
     };
-    found.filter(|s| usable(s))
+    found.filter(|r| usable(&r.lits))
+}
+
+/// A required literal as a screen looks for it: cut short, in lower case.
+fn screened_literal(l: &[u8]) -> Vec<u8> {
+    l[..l.len().min(MAX_LITERAL_BYTES)].to_ascii_lowercase()
 }
 
 impl Screen {
-    /// `hirs`: each rule's parsed pattern (see [`Fast::new`]).
-    fn new(rules: &[Rule], hirs: &[Option<Hir>]) -> Option<Screen> {
+    /// Screens the rules `of` picks (page-text rules; link rules), for a text that can only
+    /// hold the literals that `keep` keeps. `hirs`: each rule's parsed pattern (see
+    /// [`Fast::new`]).
+    fn new(
+        rules: &[Rule],
+        hirs: &[Option<Hir>],
+        of: fn(&Rule) -> bool,
+        keep: fn(&[u8]) -> bool,
+    ) -> Option<Screen> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut index: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut screened = vec![false; rules.len()];
+        let mut back = vec![None; rules.len()];
         for (i, r) in rules.iter().enumerate() {
-            if !matches!(r.signal, Signal::Text { footer: false, .. }) {
+            if !of(r) {
                 continue;
             }
-            let Some(lits) = hirs.get(i).and_then(Option::as_ref).and_then(required) else {
+            let Some(req) = hirs
+                .get(i)
+                .and_then(Option::as_ref)
+                .and_then(|h| required(&fold(h)))
+            else {
                 continue;
             };
             screened[i] = true;
-            for l in lits {
+            back[i] = Some(req.back);
+            for l in req.lits.into_iter().filter(|l| keep(l)) {
+                let l = screened_literal(&l);
                 let id = *index.entry(l.clone()).or_insert_with(|| {
                     literals.push(l);
                     owners.push(Vec::new());
@@ -150,26 +412,144 @@ impl Screen {
                 }
             }
         }
-        if literals.is_empty() {
+        if !screened.contains(&true) {
             return None;
         }
-        let ac = AhoCorasick::builder().build(&literals).ok()?;
         Some(Screen {
-            ac,
+            find: Find::new(literals)?,
             owners,
             screened,
+            back,
         })
     }
 
-    /// Per rule: whether it can match `text` (always true for rules not screened).
-    fn possible(&self, text: &str) -> Vec<bool> {
-        let mut out: Vec<bool> = self.screened.iter().map(|s| !s).collect();
-        for m in self.ac.find_overlapping_iter(text) {
-            for &r in &self.owners[m.pattern().as_usize()] {
-                out[r] = true;
+    /// Where each screened rule's literals occur in `text`.
+    fn scan(&self, text: &str) -> Scan {
+        let n = self.screened.len();
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        let mut from = vec![0usize; n + 1];
+        self.find.each(text, |lit, start| {
+            for &r in &self.owners[lit] {
+                from[r + 1] += 1;
+            }
+            found.push((lit, start));
+        });
+        for r in 0..n {
+            from[r + 1] += from[r];
+        }
+        let mut at = vec![0usize; from[n]];
+        let mut next = from.clone();
+        for (lit, start) in found {
+            for &r in &self.owners[lit] {
+                at[next[r]] = start;
+                next[r] += 1;
             }
         }
-        out
+        // Overlapping matches come in order of their ends, not their starts.
+        for r in 0..n {
+            at[from[r]..from[r + 1]].sort_unstable();
+        }
+        let possible = (0..n)
+            .map(|r| !self.screened[r] || from[r + 1] > from[r])
+            .collect();
+        Scan { possible, from, at }
+    }
+
+    fn is_screened(&self, i: usize) -> bool {
+        self.screened.get(i).copied().unwrap_or(false)
+    }
+
+    /// Per rule: whether it can match `text` (always true for rules not screened).
+    #[cfg(test)]
+    fn possible(&self, text: &str) -> Vec<bool> {
+        self.scan(text).possible
+    }
+}
+
+/// How a screen finds every occurrence of its literals (lower case), ASCII case-insensitively.
+#[derive(Debug, Clone)]
+enum Find {
+    /// Many literals: one automaton that folds case (a `(?i)` pattern's case variants are one
+    /// literal rather than hundreds, which keeps it small enough to be a DFA).
+    Automaton(AhoCorasick),
+    /// Few literals: a vectorized search for where any of them starts, in a lower-cased copy
+    /// of the text, many times faster than an automaton that looks at every byte.
+    Packed {
+        starts: aho_corasick::packed::Searcher,
+        literals: Vec<Vec<u8>>,
+    },
+}
+
+impl Find {
+    fn new(literals: Vec<Vec<u8>>) -> Option<Find> {
+        if literals.len() <= MAX_PACKED_LITERALS {
+            let packed = aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                .builder()
+                .extend(&literals)
+                .build();
+            if let Some(starts) = packed {
+                return Some(Find::Packed { starts, literals });
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&literals)
+            .ok()?;
+        Some(Find::Automaton(ac))
+    }
+
+    /// Calls `found(literal id, start)` for every occurrence of every literal in `text`.
+    fn each(&self, text: &str, mut found: impl FnMut(usize, usize)) {
+        match self {
+            Find::Automaton(ac) => {
+                for m in ac.find_overlapping_iter(text) {
+                    found(m.pattern().as_usize(), m.start());
+                }
+            }
+            Find::Packed { starts, literals } => {
+                // Lower-casing ASCII keeps every byte where it was.
+                let text = text.as_bytes().to_ascii_lowercase();
+                let mut at = 0;
+                // The leftmost match from each position on: every start of any literal, in
+                // order; at each, every literal that starts there.
+                while let Some(m) = starts.find_in(&text, aho_corasick::Span::from(at..text.len()))
+                {
+                    let q = m.start();
+                    for (id, l) in literals.iter().enumerate() {
+                        if text.get(q..).is_some_and(|t| t.starts_with(l)) {
+                            found(id, q);
+                        }
+                    }
+                    at = q + 1;
+                }
+            }
+        }
+    }
+}
+
+/// What the screen found in one page's text.
+#[derive(Debug, Clone)]
+struct Scan {
+    /// Per rule: whether it can match the text at all.
+    possible: Vec<bool>,
+    /// Rule `i`'s literal occurrences are `at[from[i]..from[i + 1]]`.
+    from: Vec<usize>,
+    /// Start offsets of literal occurrences, ascending per rule.
+    at: Vec<usize>,
+}
+
+impl Scan {
+    fn possible(&self, i: usize) -> bool {
+        self.possible.get(i).copied().unwrap_or(true)
+    }
+
+    fn occurrences(&self, i: usize) -> &[usize] {
+        match (self.from.get(i), self.from.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.at.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 }
 
@@ -197,45 +577,20 @@ fn relax(h: &Hir) -> Hir {
             | Look::WordStartHalfUnicode
             | Look::WordEndHalfUnicode,
         ) => Hir::empty(),
-        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => h.clone(),
-        HirKind::Repetition(r) => Hir::repetition(hir::Repetition {
-            min: r.min,
-            max: r.max,
-            greedy: r.greedy,
-            sub: Box::new(relax(&r.sub)),
-        }),
-        HirKind::Capture(c) => Hir::capture(hir::Capture {
-            index: c.index,
-            name: c.name.clone(),
-            sub: Box::new(relax(&c.sub)),
-        }),
-        HirKind::Concat(v) => Hir::concat(v.iter().map(relax).collect()),
-        HirKind::Alternation(v) => Hir::alternation(v.iter().map(relax).collect()),
+        _ => rebuild(h, relax),
     }
 }
 
 impl Bounded {
     /// `Some` for patterns (parsed by [`parse`]) with a Unicode word boundary.
     pub(crate) fn new(hir: &Hir) -> Option<Bounded> {
-        let syntax = regex_automata::util::syntax::Config::new().utf8(true);
         if !hir.properties().look_set().contains_word_unicode() {
             return None;
         }
-        let config = meta::Config::new()
-            .match_kind(MatchKind::LeftmostFirst)
-            .utf8_empty(true)
-            .nfa_size_limit(Some(super::REGEX_SIZE_LIMIT));
-        let loose = meta::Builder::new()
-            .configure(config.clone())
-            .syntax(syntax)
-            .build_from_hir(&relax(hir))
-            .ok()?;
-        let exact = meta::Builder::new()
-            .configure(config)
-            .syntax(syntax)
-            .build_from_hir(hir)
-            .ok()?;
-        Some(Bounded { loose, exact })
+        Some(Bounded {
+            loose: build(&relax(hir))?,
+            exact: build(hir)?,
+        })
     }
 
     /// The leftmost-first match starting at or after `at`: what `Regex::find_at` returns.
@@ -253,19 +608,250 @@ impl Bounded {
     }
 }
 
-/// A rule's regex, with its two-step matcher when it has one.
+/// A rule's regex, with its two-step matcher when it has one, and where its matches can start
+/// in the haystack at hand when the screen knows.
 #[derive(Clone, Copy)]
 pub(crate) struct Pat<'a> {
     re: &'a Regex,
     fast: Option<&'a Bounded>,
+    near: Option<Near<'a>>,
+}
+
+/// Where a screened rule's matches can start in the text the screen scanned (every match
+/// contains an occurrence of one of its required literals).
+#[derive(Clone, Copy)]
+struct Near<'a> {
+    /// Occurrence starts, ascending.
+    at: &'a [usize],
+    starts: &'a Starts,
+    /// [`ANCHORED_COST`], except in tests that force one path or the other.
+    cost: usize,
+}
+
+/// What one anchored search costs, in bytes of unanchored search: once the starts left to try
+/// would cost more than searching the rest of the text, one unanchored search is cheaper.
+const ANCHORED_COST: usize = 24;
+
+/// Where a screened page-text rule's matches can start, relative to the occurrences of its
+/// literals (see [`Back`]), and the pattern to try there.
+#[derive(Debug, Clone)]
+struct Starts {
+    /// At most this many bytes before an occurrence (`None`: no bound)…
+    bytes: Option<usize>,
+    /// …all of them characters of this set.
+    chars: Chars,
+    /// Bytes a match can start with.
+    first: [bool; 256],
+    /// The pattern, for anchored searches; compiled when a page first needs it, as most
+    /// rules' literals never occur on a given site.
+    anchored: std::sync::OnceLock<Option<meta::Regex>>,
+    hir: Hir,
+    /// For a pattern with Unicode word boundaries, the same without them (see [`Bounded`]):
+    /// where it does not match, the exact pattern does not either, and it costs far less to
+    /// find out.
+    loose: Option<meta::Regex>,
+}
+
+impl Starts {
+    /// `None` when `back` leaves too many starts to be worth trying one by one.
+    fn new(hir: &Hir, back: &Back, bounded: Option<&Bounded>) -> Option<Starts> {
+        if back.rank() == 0 || runs_wide(hir) {
+            return None;
+        }
+        // The literals were drawn from the pattern with letter case narrowed (see `fold`).
+        let mut chars = back.chars.clone();
+        chars.case_fold_simple();
+        let chars = Chars::new(&chars);
+        let mut first = [false; 256];
+        if first_bytes(hir, &mut first) {
+            first = [true; 256];
+        }
+        let (anchored, loose) = match bounded {
+            Some(b) => (Some(b.exact.clone()).into(), Some(b.loose.clone())),
+            None => (Default::default(), None),
+        };
+        Some(Starts {
+            bytes: back.bytes,
+            chars,
+            first,
+            anchored,
+            hir: hir.clone(),
+            loose,
+        })
+    }
+
+    fn anchored(&self) -> Option<&meta::Regex> {
+        self.anchored.get_or_init(|| build(&self.hir)).as_ref()
+    }
+
+    /// The lowest start a match containing the occurrence at `q` can have, but not below
+    /// `floor`.
+    fn lowest(&self, hay: &str, q: usize, floor: usize) -> usize {
+        let floor = match self.bytes {
+            Some(b) => floor.max(q.saturating_sub(b)),
+            None => floor,
+        };
+        let mut s = q;
+        for c in hay.get(..q).unwrap_or("").chars().rev() {
+            let p = s - c.len_utf8();
+            if p < floor || !self.chars.contains(c) {
+                break;
+            }
+            s = p;
+        }
+        s
+    }
+}
+
+/// Whether `h` repeats, without bound, characters that ordinary words are made of (`.*`,
+/// `[^<]+`, `\w+`): one anchored search of such a pattern can read to the end of the text, so
+/// trying it at every occurrence of a literal could cost the square of the text's length.
+fn runs_wide(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Repetition(r) => {
+            (r.max.is_none() && Back::of(&r.sub).wordy()) || runs_wide(&r.sub)
+        }
+        HirKind::Capture(c) => runs_wide(&c.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().any(runs_wide),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => false,
+    }
+}
+
+/// A set of characters, looked up by table for ASCII.
+#[derive(Debug, Clone)]
+struct Chars {
+    ascii: [bool; 128],
+    other: Vec<(char, char)>,
+}
+
+impl Chars {
+    fn new(class: &hir::ClassUnicode) -> Chars {
+        let mut ascii = [false; 128];
+        for (b, slot) in ascii.iter_mut().enumerate() {
+            let c = char::from(b as u8);
+            *slot = class
+                .ranges()
+                .iter()
+                .any(|r| r.start() <= c && c <= r.end());
+        }
+        let other = class
+            .ranges()
+            .iter()
+            .filter(|r| !r.end().is_ascii())
+            .map(|r| (r.start(), r.end()))
+            .collect();
+        Chars { ascii, other }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            return self.ascii[c as usize];
+        }
+        let i = self.other.partition_point(|&(_, hi)| hi < c);
+        self.other.get(i).is_some_and(|&(lo, _)| lo <= c)
+    }
+}
+
+/// Marks in `out` the bytes a match of `h` can start with; true when `h` can match the empty
+/// string (so what follows it can start the match too).
+fn first_bytes(h: &Hir, out: &mut [bool; 256]) -> bool {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => true,
+        HirKind::Literal(hir::Literal(b)) => match b.first() {
+            Some(&b) => {
+                out[usize::from(b)] = true;
+                false
+            }
+            None => true,
+        },
+        HirKind::Class(hir::Class::Unicode(c)) => {
+            let lead = |c: char| c.encode_utf8(&mut [0; 4]).as_bytes()[0];
+            for r in c.ranges() {
+                for b in lead(r.start())..=lead(r.end()) {
+                    out[usize::from(b)] = true;
+                }
+            }
+            false
+        }
+        HirKind::Class(hir::Class::Bytes(c)) => {
+            for r in c.ranges() {
+                for b in r.start()..=r.end() {
+                    out[usize::from(b)] = true;
+                }
+            }
+            false
+        }
+        HirKind::Repetition(r) => first_bytes(&r.sub, out) || r.min == 0,
+        HirKind::Capture(c) => first_bytes(&c.sub, out),
+        HirKind::Concat(v) => v.iter().all(|h| first_bytes(h, out)),
+        HirKind::Alternation(v) => v.iter().fold(false, |empty, h| first_bytes(h, out) | empty),
+    }
 }
 
 impl<'a> Pat<'a> {
     fn find_at(&self, hay: &str, at: usize) -> Option<(usize, usize)> {
+        match self.near {
+            Some(n) => self.find_near(n, hay, at),
+            None => self.find_from(hay, at),
+        }
+    }
+
+    fn find_from(&self, hay: &str, at: usize) -> Option<(usize, usize)> {
         match self.fast {
             Some(b) => b.find_at(hay, at),
             None => self.re.find_at(hay, at).map(|m| (m.start(), m.end())),
         }
+    }
+
+    /// [`Pat::find_at`] that only tries the starts `n` leaves, in order: the first that
+    /// matches (anchored, as the unanchored search would match there) is the leftmost match.
+    /// A search starting late still sees the text before it, for look-around such as `\b`.
+    /// Where candidate starts are dense, one unanchored search from the first is cheaper.
+    fn find_near(&self, n: Near<'_>, hay: &str, at: usize) -> Option<(usize, usize)> {
+        let Some(anchored) = n.starts.anchored() else {
+            return self.find_from(hay, at);
+        };
+        let occ = n.at;
+        let first = occ.partition_point(|&q| q < at);
+        // Every start below `done` has been tried. The lowest start an occurrence allows
+        // never decreases from one occurrence to the next, so starts are tried in order.
+        let mut done = at;
+        let mut budget = hay.len().saturating_sub(at);
+        for (i, &q) in occ.iter().enumerate().skip(first) {
+            if q < done {
+                continue;
+            }
+            let lo = n.starts.lowest(hay, q, done);
+            let left = occ.len() - i;
+            if left.saturating_mul(n.cost) > hay.len().saturating_sub(lo) {
+                return self.find_from(hay, lo);
+            }
+            for s in lo..=q {
+                let Some(&b) = hay.as_bytes().get(s) else {
+                    break;
+                };
+                if !n.starts.first[usize::from(b)] || !hay.is_char_boundary(s) {
+                    continue;
+                }
+                if budget < n.cost {
+                    return self.find_from(hay, s);
+                }
+                budget -= n.cost;
+                let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
+                if n.starts
+                    .loose
+                    .as_ref()
+                    .is_some_and(|l| !l.is_match(input.clone()))
+                {
+                    continue;
+                }
+                if let Some(m) = anchored.search(&input) {
+                    return Some((m.start(), m.end()));
+                }
+            }
+            done = q + 1;
+        }
+        None
     }
 
     pub(crate) fn find(&self, hay: &str) -> Option<(usize, usize)> {
@@ -328,35 +914,142 @@ pub struct PageEval {
     pub possible: Option<(usize, Vec<bool>)>,
 }
 
-fn path_query(u: &Url) -> String {
-    match u.query() {
-        Some(q) => format!("{}?{}", u.path(), q),
-        None => u.path().to_string(),
+/// What evaluating one page works out once and shares between its rules.
+struct Page<'f> {
+    facts: &'f PageFacts,
+    /// Where the screened page-text rules' literals occur (2xx pages).
+    scan: Option<Scan>,
+    links: std::cell::OnceCell<PageLinks>,
+}
+
+/// The page's links as link rules read them, worked out when the first link rule runs.
+struct PageLinks {
+    /// Each link's href (path and query), then a newline, in link order: what the href screen
+    /// scans, and where hrefs are read from.
+    hrefs: String,
+    /// Per link: where its text and its href end (newline included).
+    ends: Vec<(usize, usize)>,
+    /// What the two screens found (in each link's text, then a newline, end to end; and in
+    /// `hrefs`), when both exist.
+    scans: Option<(Scan, Scan)>,
+}
+
+impl PageLinks {
+    fn new(links: &[Link], screens: Option<(&Screen, &Screen)>) -> PageLinks {
+        let hrefs_len = links.iter().map(|l| path_query(&l.url).len() + 1);
+        let mut hrefs = String::with_capacity(hrefs_len.sum());
+        let mut ends = Vec::with_capacity(links.len());
+        let mut texts_len = 0;
+        for l in links {
+            texts_len += l.text.len() + 1;
+            hrefs.push_str(path_query(&l.url));
+            hrefs.push('\n');
+            ends.push((texts_len, hrefs.len()));
+        }
+        let scans = screens.map(|(t, h)| {
+            let mut texts = String::with_capacity(texts_len);
+            for l in links {
+                texts.push_str(&l.text);
+                texts.push('\n');
+            }
+            (t.scan(&texts), h.scan(&hrefs))
+        });
+        PageLinks { hrefs, ends, scans }
+    }
+
+    /// Link `k`'s path and query (see [`path_query`]).
+    fn href(&self, k: usize) -> Option<&str> {
+        let start = match k.checked_sub(1) {
+            Some(j) => self.ends.get(j)?.1,
+            None => 0,
+        };
+        let end = self.ends.get(k)?.1.checked_sub(1)?;
+        self.hrefs.get(start..end)
+    }
+
+    /// The links screened rule `i` can match, in order: those whose text or href holds one of
+    /// its literals (`None`: no screens, every link).
+    fn candidates(&self, i: usize) -> Option<Vec<usize>> {
+        let (texts, hrefs) = self.scans.as_ref()?;
+        let link = |q: usize, end: fn(&(usize, usize)) -> usize| {
+            self.ends.partition_point(|e| end(e) <= q)
+        };
+        let mut ks: Vec<usize> = texts
+            .occurrences(i)
+            .iter()
+            .map(|&q| link(q, |e| e.0))
+            .chain(hrefs.occurrences(i).iter().map(|&q| link(q, |e| e.1)))
+            .collect();
+        ks.sort_unstable();
+        ks.dedup();
+        Some(ks)
     }
 }
 
-fn text_hit(text: &str, re: Pat<'_>, min: usize) -> Option<(String, String)> {
+/// The URL's path and query (`/a/b?c=d`), as the URL holds it.
+fn path_query(u: &Url) -> &str {
+    &u[Position::BeforePath..Position::AfterQuery]
+}
+
+/// Snippet and matched text of a hit, or two empty strings when the caller only asks whether
+/// there is one (`evidence` false).
+fn hit_at(hay: &str, start: usize, end: usize, evidence: bool) -> (String, String) {
+    if !evidence {
+        return (String::new(), String::new());
+    }
+    (
+        snippet_around(hay, start, end, SNIPPET),
+        hay[start..end].to_string(),
+    )
+}
+
+fn text_hit(text: &str, re: Pat<'_>, min: usize, evidence: bool) -> Option<(String, String)> {
     let mut it = re.find_iter(text);
     let (start, end) = it.next()?;
     if min > 1 && it.take(min - 1).count() < min - 1 {
         return None;
     }
-    Some((
-        snippet_around(text, start, end, SNIPPET),
-        text[start..end].to_string(),
-    ))
+    Some(hit_at(text, start, end, evidence))
 }
 
-fn list_hit<'a>(items: impl Iterator<Item = &'a str>, re: Pat<'_>) -> Option<(String, String)> {
+fn list_hit<'a>(
+    items: impl Iterator<Item = &'a str>,
+    re: Pat<'_>,
+    evidence: bool,
+) -> Option<(String, String)> {
     for s in items {
         if let Some((start, end)) = re.find(s) {
-            return Some((
-                snippet_around(s, start, end, SNIPPET),
-                s[start..end].to_string(),
-            ));
+            return Some(hit_at(s, start, end, evidence));
         }
     }
     None
+}
+
+/// [`truncate`] of `v`'s JSON text, serializing only as much of `v` as the snippet shows.
+fn truncate_json(v: &serde_json::Value) -> String {
+    /// Enough bytes for `SNIPPET` whole characters, wherever the last write stopped.
+    const HEAD: usize = SNIPPET * 4 + 4;
+    struct Head(Vec<u8>);
+    impl std::io::Write for Head {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() >= HEAD {
+                // Stops the serializer: the rest would be cut anyway.
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            self.0.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut head = Head(Vec::with_capacity(HEAD + 64));
+    let _cut_short = serde_json::to_writer(&mut head, v);
+    let text = match std::str::from_utf8(&head.0) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head.0[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    truncate(text)
 }
 
 impl RuleSet {
@@ -365,6 +1058,22 @@ impl RuleSet {
         Pat {
             re,
             fast: self.fast.bounded.get(i).and_then(Option::as_ref),
+            near: None,
+        }
+    }
+
+    /// [`RuleSet::pat`] for a page-text rule, searching only where `scan` (by `screen`, of that
+    /// text) says its matches can start.
+    fn pat_near<'a>(&'a self, i: usize, re: &'a Regex, screen: &Screen, scan: &'a Scan) -> Pat<'a> {
+        let starts = self.fast.starts.get(i).and_then(Option::as_ref);
+        let near = starts.filter(|_| screen.is_screened(i)).map(|starts| Near {
+            at: scan.occurrences(i),
+            starts,
+            cost: ANCHORED_COST,
+        });
+        Pat {
+            near,
+            ..self.pat(i, re)
         }
     }
 
@@ -375,24 +1084,29 @@ impl RuleSet {
         let pq = path_query(p.url);
         let mut ev = PageEval::default();
         ev.classes.extend_from_slice(p.predicted);
-        // One pass over the text rules out most text rules before any of them runs.
-        let possible = match (p.facts, &self.fast.screen) {
-            (Some(f), Some(screen)) if ok => Some(screen.possible(&f.text)),
-            _ => None,
-        };
+        // One pass over the text rules out most text rules before any of them runs, and tells
+        // the others where to look.
+        let page = p.facts.map(|f| Page {
+            facts: f,
+            scan: match &self.fast.screen {
+                Some(screen) if ok => Some(screen.scan(&f.text)),
+                _ => None,
+            },
+            links: Default::default(),
+        });
         for (i, r) in self.rules.iter().enumerate() {
             let Owner::Class(c) = r.owner else { continue };
             if ev.classes.contains(&c) {
                 continue;
             }
-            let hit = match (&r.signal, p.facts) {
+            let hit = match (&r.signal, &page) {
                 // Class link rules predict where a link leads; they say nothing about this page.
                 (Signal::Link { .. }, _) => false,
-                (Signal::Url(re), _) => self.pat(i, re).is_match(&pq),
+                (Signal::Url(re), _) => self.pat(i, re).is_match(pq),
                 (_, None) => false,
                 _ if !ok => false,
-                (_, Some(f)) => self
-                    .match_signal(i, f, p.url, &pq, p.status, possible.as_deref())
+                (_, Some(page)) => self
+                    .match_signal(i, page, p.url, pq, p.status, false)
                     .is_some(),
             };
             if hit {
@@ -415,9 +1129,9 @@ impl RuleSet {
             if !ok && !reads_errors {
                 continue;
             }
-            let found = match p.facts {
-                Some(f) => self.match_signal(i, f, p.url, &pq, p.status, possible.as_deref()),
-                None => self.match_without_facts(i, &pq, p.status),
+            let found = match &page {
+                Some(page) => self.match_signal(i, page, p.url, pq, p.status, true),
+                None => self.match_without_facts(i, pq, p.status),
             };
             if let Some((snippet, matched)) = found {
                 ev.hits.push(Hit {
@@ -427,7 +1141,7 @@ impl RuleSet {
                 });
             }
         }
-        ev.possible = p.facts.zip(possible).map(|(f, v)| (f.text.len(), v));
+        ev.possible = page.and_then(|p| Some((p.facts.text.len(), p.scan?.possible)));
         ev
     }
 
@@ -443,15 +1157,18 @@ impl RuleSet {
         }
     }
 
+    /// Rule `i`'s hit on the page, if any: snippet and matched text, which are left empty when
+    /// `evidence` is false (class rules only decide the page's classes).
     fn match_signal(
         &self,
         i: usize,
-        f: &PageFacts,
+        page: &Page<'_>,
         url: &Url,
         pq: &str,
         status: u16,
-        possible: Option<&[bool]>,
+        evidence: bool,
     ) -> Option<(String, String)> {
+        let f = page.facts;
         match &self.rules[i].signal {
             Signal::Url(_) | Signal::Status { .. } => self.match_without_facts(i, pq, status),
             Signal::PageUrl(re) => self
@@ -460,38 +1177,64 @@ impl RuleSet {
                 .map(|(s, e)| (truncate(url.as_str()), url.as_str()[s..e].to_string())),
             Signal::Link { re, area } => {
                 let re = self.pat(i, re);
-                for l in &f.links {
+                let screens = self.fast.links.as_ref().zip(self.fast.hrefs.as_ref());
+                let screened = screens.is_some_and(|(t, h)| t.is_screened(i) && h.is_screened(i));
+                let links = page
+                    .links
+                    .get_or_init(|| PageLinks::new(&f.links, screens));
+                let hit = |k: usize| {
+                    let (l, href) = (f.links.get(k)?, links.href(k)?);
                     if area.is_some_and(|a| a != l.area) {
-                        continue;
+                        return None;
                     }
-                    let href = path_query(&l.url);
-                    let found = re
+                    let m = re
                         .find(&l.text)
                         .map(|(s, e)| l.text[s..e].to_string())
-                        .or_else(|| re.find(&href).map(|(s, e)| href[s..e].to_string()));
-                    if let Some(m) = found {
-                        let snippet = crate::extract::collapse_ws(&format!("{} → {}", l.text, href));
-                        return Some((truncate(&snippet), m));
+                        .or_else(|| re.find(href).map(|(s, e)| href[s..e].to_string()))?;
+                    if !evidence {
+                        return Some((String::new(), String::new()));
                     }
+                    let snippet = crate::extract::collapse_ws(&format!("{} → {}", l.text, href));
+                    Some((truncate(&snippet), m))
+                };
+                match links.candidates(i).filter(|_| screened) {
+                    Some(ks) => ks.into_iter().find_map(hit),
+                    None => (0..f.links.len()).find_map(hit),
                 }
-                None
             }
-            Signal::Title(re) => list_hit(std::iter::once(f.title.as_str()), self.pat(i, re)),
-            Signal::Heading(re) => {
-                list_hit(f.headings.iter().map(String::as_str), self.pat(i, re))
-            }
-            Signal::Text { re, min_count, footer } => {
-                if !*footer && possible.is_some_and(|p| !p.get(i).copied().unwrap_or(true)) {
-                    return None; // none of the literals every match needs is in the text
-                }
-                let hay = if *footer { &f.footer_text } else { &f.text };
-                text_hit(hay, self.pat(i, re), *min_count)
-            }
-            Signal::Button(re) => list_hit(f.buttons.iter().map(String::as_str), self.pat(i, re)),
-            Signal::ScriptSrc(re) => {
-                list_hit(f.scripts.iter().map(String::as_str), self.pat(i, re))
-            }
-            Signal::Script(re) => text_hit(&f.inline_script, self.pat(i, re), 1),
+            Signal::Title(re) => list_hit(
+                std::iter::once(f.title.as_str()),
+                self.pat(i, re),
+                evidence,
+            ),
+            Signal::Heading(re) => list_hit(
+                f.headings.iter().map(String::as_str),
+                self.pat(i, re),
+                evidence,
+            ),
+            Signal::Text { re, min_count, footer } => match &page.scan {
+                _ if *footer => text_hit(&f.footer_text, self.pat(i, re), *min_count, evidence),
+                // None of the literals every match needs is in the text.
+                Some(s) if !s.possible(i) => None,
+                Some(s) => match &self.fast.screen {
+                    Some(screen) => {
+                        text_hit(&f.text, self.pat_near(i, re, screen, s), *min_count, evidence)
+                    }
+                    None => text_hit(&f.text, self.pat(i, re), *min_count, evidence),
+                },
+                None => text_hit(&f.text, self.pat(i, re), *min_count, evidence),
+            },
+            Signal::Button(re) => list_hit(
+                f.buttons.iter().map(String::as_str),
+                self.pat(i, re),
+                evidence,
+            ),
+            Signal::ScriptSrc(re) => list_hit(
+                f.scripts.iter().map(String::as_str),
+                self.pat(i, re),
+                evidence,
+            ),
+            Signal::Script(re) => text_hit(&f.inline_script, self.pat(i, re), 1, evidence),
             Signal::Input(re) => {
                 let re = self.pat(i, re);
                 for form in &f.forms {
@@ -525,9 +1268,10 @@ impl RuleSet {
                             continue;
                         }
                     }
-                    let mut s = it.value.to_string();
-                    s = truncate(&s);
-                    return Some((s, it.types.join(",")));
+                    if !evidence {
+                        return Some((String::new(), String::new()));
+                    }
+                    return Some((truncate_json(&it.value), it.types.join(",")));
                 }
                 None
             }
@@ -570,9 +1314,11 @@ impl RuleSet {
                     String::new(),
                 )
             }),
-            Signal::PgCall(re) => {
-                list_hit(f.pg_calls.iter().map(String::as_str), self.pat(i, re))
-            }
+            Signal::PgCall(re) => list_hit(
+                f.pg_calls.iter().map(String::as_str),
+                self.pat(i, re),
+                evidence,
+            ),
             Signal::Products { .. } => None,
         }
     }
@@ -583,7 +1329,7 @@ impl RuleSet {
         let mut out = Vec::new();
         for (i, r) in self.rules.iter().enumerate() {
             if let (Signal::Url(re), Owner::Class(c)) = (&r.signal, r.owner) {
-                if !out.contains(&c) && self.pat(i, re).is_match(&pq) {
+                if !out.contains(&c) && self.pat(i, re).is_match(pq) {
                     out.push(c);
                 }
             }
@@ -604,13 +1350,13 @@ impl RuleSet {
                 (Signal::Link { re, .. }, Owner::Class(_)) => {
                     !link.text.is_empty() && self.pat(i, re).is_match(&link.text)
                 }
-                (Signal::Url(re), Owner::Class(_)) => self.pat(i, re).is_match(&href),
+                (Signal::Url(re), Owner::Class(_)) => self.pat(i, re).is_match(href),
                 (Signal::Link { re, area }, Owner::Prereq(p))
                     if open.get(p).copied().unwrap_or(false) =>
                 {
                     let re = self.pat(i, re);
                     let m = area.is_none_or(|a| a == link.area)
-                        && (re.is_match(&link.text) || re.is_match(&href));
+                        && (re.is_match(&link.text) || re.is_match(href));
                     if m {
                         best = best.max(r.weight);
                     }
@@ -759,5 +1505,286 @@ mod fast_tests {
             }
         }
         assert!(ruled_out > corpus.len() * 20, "screen rules out too little");
+    }
+
+    /// Pages that stress the searches near literals: dense prices, literals at the very start
+    /// and end, next to multi-byte characters, and in other letter cases.
+    fn synthetic() -> Vec<PageFacts> {
+        let base = Url::parse("http://127.0.0.1/").unwrap();
+        let mut dense = String::from("<p>");
+        for i in 0..400 {
+            dense.push_str(&format!("Tea {i} $1{i}.00 ₩{i},000 {i}원 "));
+        }
+        dense.push_str("FREE SHIPPING on orders over $50. Returns accepted WITHIN 30 DAYS.</p>");
+        let pages = [
+            dense,
+            "<p>$5</p>".to_string(),
+            "<p>free shipping</p>".to_string(),
+            "<p>배송비 3,000원 – 무료배송 — 7일 이내 반품 가능. 사업자등록번호 123-45-67890</p>"
+                .to_string(),
+            "<p>Ships within 2 days. Free Shipping! Inc. ſhipping Ltd CO., LTD</p>".to_string(),
+            "<p>–$–£–€–¥ 1,000 円 送料無料 · Rp 10.000 · 500 บาท · 10.000 ₫</p>".to_string(),
+        ];
+        pages
+            .iter()
+            .map(|h| crate::extract::extract(&base, h, &[]))
+            .collect()
+    }
+
+    #[test]
+    fn the_search_near_literals_equals_the_regex() {
+        let rules = RuleSet::embedded().unwrap();
+        let screen = rules.fast.screen.as_ref().unwrap();
+        let mut corpus = corpus(&rules);
+        corpus.extend(synthetic());
+        let mut near = 0;
+        for f in &corpus {
+            let scan = screen.scan(&f.text);
+            for (i, r) in rules.rules.iter().enumerate() {
+                let Signal::Text {
+                    re, footer: false, ..
+                } = &r.signal
+                else {
+                    continue;
+                };
+                let want: Vec<(usize, usize)> = re
+                    .find_iter(&f.text)
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                if !scan.possible(i) {
+                    assert!(want.is_empty(), "rule {} ruled out but matches", r.id);
+                    continue;
+                }
+                let pat = rules.pat_near(i, re, screen, &scan);
+                let Some(n) = pat.near else {
+                    continue;
+                };
+                near += 1;
+                // As evaluated, always anchored, always one unanchored search.
+                for cost in [ANCHORED_COST, 0, usize::MAX] {
+                    let pat = Pat {
+                        near: Some(Near { cost, ..n }),
+                        ..pat
+                    };
+                    let got: Vec<(usize, usize)> = pat.find_iter(&f.text).collect();
+                    assert_eq!(got, want, "rule {} (cost {cost}) on {:?}", r.id, f.text);
+                }
+            }
+        }
+        assert!(
+            near > corpus.len() * 5,
+            "only {near} searches near literals"
+        );
+    }
+
+    #[test]
+    fn wide_unbounded_runs_are_never_searched_from_each_literal() {
+        let starts = |pattern: &str| {
+            let hir = parse(pattern).unwrap();
+            let req = required(&fold(&hir)).unwrap();
+            Starts::new(&hir, &req.back, None).is_some()
+        };
+        for wide in [
+            r"(?i)shipping.*days",
+            r"(?i)refund[^<]+policy",
+            r"(?i)free\w+ship",
+            r"(?i)(?:ship(?:ping)?.*)?returns",
+        ] {
+            assert!(!starts(wide), "{wide}");
+        }
+        for narrow in [
+            r"(?i)free\s*shipping",
+            r"(?i)ship.{0,40}days",
+            r"[$₩]\s?\d{1,3}(?:,\d{3})*",
+            r"\d+\s*일\s*이내",
+        ] {
+            assert!(starts(narrow), "{narrow}");
+        }
+    }
+
+    #[test]
+    fn the_link_screen_never_rules_out_a_match() {
+        let rules = RuleSet::embedded().unwrap();
+        let screens = rules.fast.links.as_ref().zip(rules.fast.hrefs.as_ref());
+        let (texts, hrefs) = screens.unwrap();
+        let corpus = corpus(&rules);
+        let mut screened = 0;
+        for f in &corpus {
+            let links = PageLinks::new(&f.links, screens);
+            for (k, l) in f.links.iter().enumerate() {
+                let want = match l.url.query() {
+                    Some(q) => format!("{}?{}", l.url.path(), q),
+                    None => l.url.path().to_string(),
+                };
+                assert_eq!(links.href(k), Some(want.as_str()));
+                assert!(want.bytes().all(|b| (b' '..=b'~').contains(&b)), "{want}");
+            }
+            for (i, r) in rules.rules.iter().enumerate() {
+                let Signal::Link { re, .. } = &r.signal else {
+                    continue;
+                };
+                assert_eq!(texts.is_screened(i), hrefs.is_screened(i), "rule {}", r.id);
+                let Some(cands) = links.candidates(i).filter(|_| texts.is_screened(i)) else {
+                    continue;
+                };
+                screened += 1;
+                let want: Vec<usize> = (0..f.links.len())
+                    .filter(|&k| {
+                        re.is_match(&f.links[k].text) || re.is_match(path_query(&f.links[k].url))
+                    })
+                    .collect();
+                assert!(
+                    want.iter().all(|k| cands.contains(k)),
+                    "rule {}: {want:?} not all in {cands:?}",
+                    r.id
+                );
+                assert!(cands.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+        assert!(
+            screened >= corpus.len() * 3,
+            "only {screened} link rules screened"
+        );
+    }
+
+    #[test]
+    fn the_packed_search_finds_what_the_automaton_finds() {
+        let rules = RuleSet::embedded().unwrap();
+        let mut corpus = corpus(&rules);
+        corpus.extend(synthetic());
+        let mut hays: Vec<String> = Vec::new();
+        for f in &corpus {
+            let texts: Vec<&str> = f.links.iter().map(|l| l.text.as_str()).collect();
+            let links = PageLinks::new(&f.links, None);
+            hays.extend([f.text.clone(), texts.join("\n"), links.hrefs]);
+        }
+        hays.push("PRIVACY Policy · Ftc.Go.Kr · TeRmS oF sErViCe · ſhipping · K".into());
+        let occurrences = |find: &Find, hay: &str| {
+            let mut v = Vec::new();
+            find.each(hay, |lit, start| v.push((lit, start)));
+            v.sort_unstable();
+            v
+        };
+        let mut packed = 0;
+        for r in &rules.rules {
+            let Some(req) = super::super::signal_regex(&r.signal)
+                .and_then(|re| parse(re.as_str()))
+                .and_then(|h| required(&fold(&h)))
+            else {
+                continue;
+            };
+            let mut lits: Vec<Vec<u8>> = req.lits.iter().map(|l| screened_literal(l)).collect();
+            lits.sort();
+            lits.dedup();
+            let Some(fast @ Find::Packed { .. }) = Find::new(lits.clone()) else {
+                continue;
+            };
+            packed += 1;
+            let ac = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&lits)
+                .unwrap();
+            let slow = Find::Automaton(ac);
+            for hay in &hays {
+                assert_eq!(
+                    occurrences(&fast, hay),
+                    occurrences(&slow, hay),
+                    "rule {}",
+                    r.id
+                );
+            }
+        }
+        assert!(packed > 50, "only {packed} literal sets searched packed");
+    }
+
+    #[test]
+    fn prices_equal_the_plain_regex_prices() {
+        let rules = RuleSet::embedded().unwrap();
+        let mut corpus = corpus(&rules);
+        corpus.extend(synthetic());
+        let url = Url::parse("https://shop.example/products/tea/").unwrap();
+        let mut found = 0;
+        for f in &corpus {
+            let mut want = Vec::new();
+            for &i in &rules.price_rules {
+                if let Signal::Text { re, .. } = &rules.rules[i].signal {
+                    for m in re.find_iter(&f.text).take(64) {
+                        if let Some(p) = crate::extract::parse_price(m.as_str()) {
+                            want.push((p, m.as_str().to_string()));
+                        }
+                    }
+                }
+            }
+            assert_eq!(rules.prices_in(&f.text), want);
+            let ev = rules.evaluate(PageInput {
+                url: &url,
+                status: 200,
+                facts: Some(f),
+                predicted: &[],
+            });
+            let possible = ev.possible.as_ref().map(|(_, v)| v.as_slice());
+            assert_eq!(rules.prices_screened(&f.text, possible), want);
+            found += want.len();
+        }
+        assert!(found > 100, "only {found} prices");
+    }
+
+    #[test]
+    fn json_snippets_equal_the_cut_serialization() {
+        let rules = RuleSet::embedded().unwrap();
+        let corpus = corpus(&rules);
+        let mut values: Vec<serde_json::Value> = corpus
+            .iter()
+            .flat_map(|f| f.jsonld.iter().chain(&f.microdata))
+            .map(|it| it.value.clone())
+            .collect();
+        assert!(values.len() > 20, "only {} structured items", values.len());
+        for n in [0, 1, 150, 196, 197, 198, 199, 200, 201, 260, 1000] {
+            for unit in ["x", "é", "가", "😀", "\"", "\n"] {
+                values.push(serde_json::json!({ "name": unit.repeat(n) }));
+                values.push(serde_json::json!([unit.repeat(n), { "a": unit.repeat(n) }]));
+            }
+        }
+        for v in &values {
+            assert_eq!(truncate_json(v), truncate(&v.to_string()), "{v}");
+        }
+    }
+
+    #[test]
+    fn evaluation_equals_plain_regex_evaluation() {
+        let rules = RuleSet::embedded().unwrap();
+        let mut plain = rules.clone();
+        plain.fast = Fast::default();
+        let mut corpus = corpus(&rules);
+        corpus.extend(synthetic());
+        let urls = [
+            "http://127.0.0.1/",
+            "https://shop.example/products/green-tea/",
+            "https://shop.example/policies/refund-policy",
+            "https://shop.example/product/detail.html?product_no=7",
+        ];
+        let mut hits = 0;
+        for (n, f) in corpus.iter().enumerate() {
+            let url = Url::parse(urls[n % urls.len()]).unwrap();
+            for status in [200, 403, 404] {
+                let input = || PageInput {
+                    url: &url,
+                    status,
+                    facts: Some(f),
+                    predicted: &[],
+                };
+                let (a, b) = (rules.evaluate(input()), plain.evaluate(input()));
+                assert_eq!(a.classes, b.classes, "page {n}");
+                let key = |e: &PageEval| -> Vec<(usize, String, String)> {
+                    e.hits
+                        .iter()
+                        .map(|h| (h.rule, h.snippet.clone(), h.matched.clone()))
+                        .collect()
+                };
+                assert_eq!(key(&a), key(&b), "page {n}, status {status}");
+                hits += a.hits.len();
+            }
+        }
+        assert!(hits > corpus.len() * 5, "only {hits} hits");
     }
 }
