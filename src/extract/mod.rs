@@ -6,6 +6,7 @@ pub mod lang;
 mod stream;
 mod structured;
 mod text;
+mod tokens;
 
 use scraper::Selector;
 use serde::Serialize;

@@ -1,5 +1,5 @@
-//! A document's element structure as a stream of events (open, text, close), from html5ever's
-//! tokenizer and a small model of the standard's tree construction.
+//! A document's element structure as a stream of events (open, text, close), from the
+//! tokenizer ([`super::tokens`]) and a small model of the standard's tree construction.
 //!
 //! Extraction only needs to know which elements a piece of text sits in (a link, a heading, a
 //! footer, a script); building the whole tree for that cost three times what tokenizing does,
@@ -11,24 +11,18 @@
 //! rearranging: misnested formatting elements are closed where they end rather than re-created
 //! in the next block, and table text is not moved before its table.
 
-use std::cell::RefCell;
+use std::borrow::Cow;
 use std::collections::HashMap;
-
-use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
-use html5ever::{Attribute, LocalName};
 
 use super::guard::{
     classify, CLOSES_P, FOREIGN, FORMATTING, MAX_DEPTH, MAX_FORMATTING, RAW, SCOPE, SPECIAL, VOID,
 };
+use super::tokens::{self, Attr, Raw, Tag};
 
 /// A start tag as the visitor sees it.
 pub(crate) struct Element<'a> {
     pub name: &'a str,
-    pub attrs: &'a [Attribute],
+    pub attrs: &'a [Attr<'a>],
 }
 
 impl Element<'_> {
@@ -36,7 +30,7 @@ impl Element<'_> {
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|a| &*a.name.local == name)
+            .find(|a| a.name == name)
             .map(|a| &*a.value)
     }
 }
@@ -61,7 +55,8 @@ pub(crate) struct Capped {
 
 /// Feeds `html` (already bounded by `guard::tame_tokens`) through the tokenizer to `v`.
 pub(crate) fn walk<V: Visitor>(html: &str, v: &mut V) -> Capped {
-    let sink = Sink(RefCell::new(Shape {
+    let html = tokens::normalize_newlines(html);
+    let mut shape = Shape {
         v,
         stack: Vec::with_capacity(64),
         pending: String::new(),
@@ -72,30 +67,25 @@ pub(crate) fn walk<V: Visitor>(html: &str, v: &mut V) -> Capped {
         form: 0,
         head_done: false,
         body: false,
-    }));
-    let tok = Tokenizer::new(sink, TokenizerOpts::default());
-    let queue = BufferQueue::default();
-    queue.push_back(StrTendril::from_slice(html));
-    let _ = tok.feed(&queue);
-    tok.end();
-    let shape = tok.sink.0.into_inner();
+    };
+    tokens::tokenize(&html, &mut shape);
+    shape.flush();
+    shape.pop_to(0);
     shape.capped
 }
 
-struct Sink<'v, V>(RefCell<Shape<'v, V>>);
-
-struct Open {
-    name: LocalName,
+struct Open<'a> {
+    name: Cow<'a, str>,
     kind: u32,
 }
 
-struct Shape<'v, V> {
+struct Shape<'v, 'a, V> {
     v: &'v mut V,
-    stack: Vec<Open>,
-    /// Text not yet delivered: adjacent character tokens become one piece.
+    stack: Vec<Open<'a>>,
+    /// Text not yet delivered: adjacent text becomes one piece.
     pending: String,
-    /// Start tags dropped per name, so that their end tags are dropped too.
-    dropped: HashMap<LocalName, u32>,
+    /// Start tags dropped, per name, so that their end tags are dropped too.
+    dropped: HashMap<Cow<'a, str>, u32>,
     capped: Capped,
     /// Open formatting elements.
     formatting: usize,
@@ -107,31 +97,23 @@ struct Shape<'v, V> {
     body: bool,
 }
 
-impl<V: Visitor> TokenSink for Sink<'_, V> {
-    type Handle = ();
+impl<'a, V: Visitor> tokens::Sink<'a> for Shape<'_, 'a, V> {
+    fn text(&mut self, s: &str) {
+        self.pending.push_str(s);
+    }
 
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut s = self.0.borrow_mut();
-        match token {
-            Token::CharacterTokens(t) => s.pending.push_str(&t),
-            Token::TagToken(tag) => {
-                s.flush();
-                return match tag.kind {
-                    TagKind::StartTag => s.start(tag),
-                    TagKind::EndTag => {
-                        s.end(&tag.name);
-                        TokenSinkResult::Continue
-                    }
-                };
-            }
-            Token::CommentToken(_) => s.flush(),
-            Token::EOFToken => {
-                s.flush();
-                s.pop_to(0);
-            }
-            _ => {}
-        }
-        TokenSinkResult::Continue
+    fn start_tag(&mut self, tag: &Tag<'a>) -> Option<Raw> {
+        self.flush();
+        self.start(tag)
+    }
+
+    fn end_tag(&mut self, name: Cow<'a, str>) {
+        self.flush();
+        self.end(&name);
+    }
+
+    fn comment(&mut self) {
+        self.flush();
     }
 }
 
@@ -153,14 +135,14 @@ fn in_head(name: &str) -> bool {
     )
 }
 
-impl<V: Visitor> Shape<'_, V> {
+impl<'a, V: Visitor> Shape<'_, 'a, V> {
     fn current(&self) -> Option<&str> {
         self.stack.last().map(|o| &*o.name)
     }
 
     /// Index of the nearest open `names` element, searching down from the current node and
     /// stopping at an element for which `stop` holds.
-    fn find(&self, names: &[&str], stop: impl Fn(&Open) -> bool) -> Option<usize> {
+    fn find(&self, names: &[&str], stop: impl Fn(&Open<'a>) -> bool) -> Option<usize> {
         for (i, o) in self.stack.iter().enumerate().rev() {
             if names.contains(&&*o.name) {
                 return Some(i);
@@ -194,13 +176,12 @@ impl<V: Visitor> Shape<'_, V> {
 
     fn ensure_root(&mut self) {
         if self.stack.is_empty() {
-            let name = LocalName::from("html");
             self.v.open(&Element {
-                name: &name,
+                name: "html",
                 attrs: &[],
             });
             self.stack.push(Open {
-                name,
+                name: Cow::Borrowed("html"),
                 kind: classify("html"),
             });
         }
@@ -238,13 +219,13 @@ impl<V: Visitor> Shape<'_, V> {
 
     /// Closes an open `<p>` (in button scope), as block-level start tags do.
     fn close_p(&mut self) {
-        let stop = |o: &Open| o.kind & SCOPE != 0 || &*o.name == "button";
+        let stop = |o: &Open<'a>| o.kind & SCOPE != 0 || &*o.name == "button";
         if let Some(i) = self.find(&["p"], stop) {
             self.pop_to(i);
         }
     }
 
-    fn start(&mut self, tag: Tag) -> TokenSinkResult<()> {
+    fn start(&mut self, tag: &Tag<'a>) -> Option<Raw> {
         let name: &str = &tag.name;
         let kind = classify(name);
         if name == "html" {
@@ -263,21 +244,19 @@ impl<V: Visitor> Shape<'_, V> {
                     attrs: &tag.attrs,
                 });
             }
-            return TokenSinkResult::Continue;
+            return None;
         }
         self.ensure_root();
         match name {
-            "head" if self.head_done || self.body || self.current() != Some("html") => {
-                return TokenSinkResult::Continue
-            }
+            "head" if self.head_done || self.body || self.current() != Some("html") => return None,
             "body" => {
                 self.leave_head();
                 if self.body {
-                    return TokenSinkResult::Continue;
+                    return None;
                 }
                 self.body = true;
             }
-            "form" if self.form > 0 => return TokenSinkResult::Continue,
+            "form" if self.form > 0 => return None,
             _ if !in_head(name) && name != "head" => self.leave_head(),
             _ => {}
         }
@@ -288,7 +267,7 @@ impl<V: Visitor> Shape<'_, V> {
         {
             self.capped.dropped_tags += 1;
             *self.dropped.entry(tag.name.clone()).or_insert(0) += 1;
-            return TokenSinkResult::Continue;
+            return None;
         }
         self.implied_closes(name, kind);
         let el = Element {
@@ -298,7 +277,7 @@ impl<V: Visitor> Shape<'_, V> {
         self.v.open(&el);
         if void {
             self.v.close(name);
-            return TokenSinkResult::Continue;
+            return None;
         }
         if kind & FORMATTING != 0 {
             self.formatting += 1;
@@ -315,23 +294,23 @@ impl<V: Visitor> Shape<'_, V> {
             kind,
         });
         if !raw {
-            return TokenSinkResult::Continue;
+            return None;
         }
         match name {
-            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
-            "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
-            "plaintext" => TokenSinkResult::Plaintext,
-            _ => TokenSinkResult::RawData(RawKind::Rawtext),
+            "script" => Some(Raw::Script),
+            "title" | "textarea" => Some(Raw::Rcdata),
+            "plaintext" => Some(Raw::Plaintext),
+            _ => Some(Raw::Rawtext),
         }
     }
 
     /// The elements a start tag closes before it opens.
     fn implied_closes(&mut self, name: &str, kind: u32) {
-        let scope = |o: &Open| o.kind & SCOPE != 0;
+        let scope = |o: &Open<'a>| o.kind & SCOPE != 0;
         match name {
             "li" | "dd" | "dt" => {
                 let items: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
-                let stop = |o: &Open| {
+                let stop = |o: &Open<'a>| {
                     o.kind & SPECIAL != 0 && !matches!(&*o.name, "address" | "div" | "p")
                 };
                 if let Some(i) = self.find(items, stop) {
@@ -389,8 +368,13 @@ impl<V: Visitor> Shape<'_, V> {
         }
     }
 
-    fn end(&mut self, name: &LocalName) {
-        if let Some(n) = self.dropped.get_mut(name).filter(|n| **n > 0) {
+    fn end(&mut self, name: &str) {
+        // Most pages drop nothing: no lookup for them.
+        let dropped = match self.dropped.is_empty() {
+            true => None,
+            false => self.dropped.get_mut(name),
+        };
+        if let Some(n) = dropped.filter(|n| **n > 0) {
             *n -= 1;
             return;
         }
@@ -408,7 +392,7 @@ impl<V: Visitor> Shape<'_, V> {
                 return;
             }
             "p" => {
-                let stop = |o: &Open| o.kind & SCOPE != 0 || &*o.name == "button";
+                let stop = |o: &Open<'a>| o.kind & SCOPE != 0 || &*o.name == "button";
                 match self.find(&["p"], stop) {
                     Some(i) => self.pop_to(i),
                     None => {
