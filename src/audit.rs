@@ -246,21 +246,26 @@ fn shingles(text: &str) -> Print {
         }
         (h ^ w.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
     }
-    // Page text is whitespace-collapsed already: words are split at single spaces.
-    let words: Vec<u64> = text
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .take(5000)
-        .map(word)
-        .collect();
-    let mut out: Print = words
-        .windows(3.min(words.len().max(1)))
-        .map(|w| {
-            w.iter().fold(0u64, |h, x| {
-                (h.rotate_left(21) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
-            })
+    fn window(w: &[u64]) -> u64 {
+        w.iter().fold(0u64, |h, x| {
+            (h.rotate_left(21) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95)
         })
-        .collect();
+    }
+    // Page text is whitespace-collapsed already: words are split at single spaces. One pass
+    // keeps the last three words; a page of fewer than three is one window of all it has.
+    let mut last = [0u64; 3];
+    let mut count = 0usize;
+    let mut out: Print = Vec::with_capacity((text.len() / 6).min(5000));
+    for w in text.split(' ').filter(|w| !w.is_empty()).take(5000) {
+        last = [last[1], last[2], word(w)];
+        count += 1;
+        if count >= 3 {
+            out.push(window(&last));
+        }
+    }
+    if (1..3).contains(&count) {
+        out.push(window(&last[3 - count..]));
+    }
     out.sort_unstable();
     out.dedup();
     out
@@ -1152,4 +1157,44 @@ async fn soft404_fingerprint(
         }
     }
     Some(shingles(&facts.text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fingerprint as defined: hashes of every 3-word window (or of all words, for fewer
+    /// than three), sorted and distinct.
+    fn reference(text: &str) -> Print {
+        let words: Vec<&str> = text
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .take(5000)
+            .collect();
+        let mut out: Print = words
+            .windows(3.min(words.len().max(1)))
+            .map(|w| shingles(&w.join(" ")))
+            .flat_map(|p| p.into_iter().take(1))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn shingles_are_the_hashes_of_three_word_windows() {
+        let long: String = (0..6000).map(|i| format!("w{} ", i % 97)).collect();
+        for text in [
+            "",
+            "one",
+            "one two",
+            "one two three",
+            "a b c a b c d",
+            &long,
+        ] {
+            assert_eq!(shingles(text), reference(text), "{:.40}", text);
+        }
+        assert!(similar(&shingles(&long), &shingles(&long)));
+        assert!(!similar(&shingles("a b c d e f"), &shingles("g h i j k l")));
+    }
 }

@@ -191,12 +191,7 @@ impl<'r> Evidence<'r> {
             .class_index("product")
             .is_some_and(|c| eval.classes.contains(&c));
         let shown = if is_product_page || !f.products.is_empty() {
-            let possible = eval
-                .possible
-                .as_ref()
-                .filter(|(len, _)| *len == f.text.len())
-                .map(|(_, v)| v.as_slice());
-            self.rules.prices_screened(&f.text, possible)
+            self.rules.prices_screened(&f.text, eval.screen.as_ref())
         } else {
             Vec::new()
         };

@@ -909,9 +909,18 @@ pub struct Hit {
 pub struct PageEval {
     pub classes: Vec<usize>,
     pub hits: Vec<Hit>,
-    /// The page-text screen: the length of the text screened, and per rule whether its
-    /// pattern can match that text at all (false only for rules that cannot).
-    pub possible: Option<(usize, Vec<bool>)>,
+    /// What the page-text screen found, for later searches of the same text.
+    pub screen: Option<TextScan>,
+}
+
+/// Where the page-text screen found each rule's literals in one page's text: later searches of
+/// that text (the prices a product page shows) skip the rules that cannot match and look only
+/// near the literals of the others, as evaluation did.
+#[derive(Debug, Clone)]
+pub struct TextScan {
+    /// Length of the text scanned: a scan only serves the text it was made of.
+    len: usize,
+    scan: Scan,
 }
 
 /// What evaluating one page works out once and shares between its rules.
@@ -1077,6 +1086,31 @@ impl RuleSet {
         }
     }
 
+    /// [`RuleSet::prices_in`], with what the page's text screen found (see [`PageEval::screen`]):
+    /// price rules whose literals are not in the text are skipped, the others search near them.
+    pub fn prices_screened(&self, text: &str, screen: Option<&TextScan>) -> Vec<(f64, String)> {
+        let scan = screen.filter(|s| s.len == text.len()).map(|s| &s.scan);
+        let mut out = Vec::new();
+        for &i in &self.price_rules {
+            if scan.is_some_and(|s| !s.possible(i)) {
+                continue;
+            }
+            let Signal::Text { re, .. } = &self.rules[i].signal else {
+                continue;
+            };
+            let pat = match (scan, &self.fast.screen) {
+                (Some(scan), Some(screen)) => self.pat_near(i, re, screen, scan),
+                _ => self.pat(i, re),
+            };
+            for (s, e) in pat.find_iter(text).take(64) {
+                if let Some(p) = crate::extract::parse_price(&text[s..e]) {
+                    out.push((p, text[s..e].to_string()));
+                }
+            }
+        }
+        out
+    }
+
     /// Evaluates every page-level rule on one page. Non-2xx pages only give class (by URL) and
     /// `status` evidence: an error page's text proves nothing.
     pub fn evaluate(&self, p: PageInput<'_>) -> PageEval {
@@ -1141,7 +1175,12 @@ impl RuleSet {
                 });
             }
         }
-        ev.possible = page.and_then(|p| Some((p.facts.text.len(), p.scan?.possible)));
+        ev.screen = page.and_then(|p| {
+            Some(TextScan {
+                len: p.facts.text.len(),
+                scan: p.scan?,
+            })
+        });
         ev
     }
 
@@ -1722,8 +1761,7 @@ mod fast_tests {
                 facts: Some(f),
                 predicted: &[],
             });
-            let possible = ev.possible.as_ref().map(|(_, v)| v.as_slice());
-            assert_eq!(rules.prices_screened(&f.text, possible), want);
+            assert_eq!(rules.prices_screened(&f.text, ev.screen.as_ref()), want);
             found += want.len();
         }
         assert!(found > 100, "only {found} prices");

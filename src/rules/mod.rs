@@ -13,7 +13,7 @@ use regex::Regex;
 use scraper::Selector;
 use sha2::{Digest, Sha256};
 
-pub use eval::{Hit, PageEval, PageInput};
+pub use eval::{Hit, PageEval, PageInput, TextScan};
 
 use crate::error::{Error, Result};
 use crate::extract::Area;
@@ -621,25 +621,6 @@ impl RuleSet {
     /// Prices written on a page, read with the rules tagged `price`.
     pub fn prices_in(&self, text: &str) -> Vec<(f64, String)> {
         self.prices_screened(text, None)
-    }
-
-    /// [`RuleSet::prices_in`], skipping the rules that `possible` (the page's text screen, see
-    /// [`PageEval::possible`]) rules out.
-    pub fn prices_screened(&self, text: &str, possible: Option<&[bool]>) -> Vec<(f64, String)> {
-        let mut out = Vec::new();
-        for &i in &self.price_rules {
-            if possible.is_some_and(|p| !p.get(i).copied().unwrap_or(true)) {
-                continue;
-            }
-            if let Signal::Text { re, .. } = &self.rules[i].signal {
-                for (s, e) in self.pat(i, re).find_iter(text).take(64) {
-                    if let Some(p) = crate::extract::parse_price(&text[s..e]) {
-                        out.push((p, text[s..e].to_string()));
-                    }
-                }
-            }
-        }
-        out
     }
 }
 
