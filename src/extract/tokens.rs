@@ -343,28 +343,35 @@ impl<'a> Tokenizer<'a> {
             return Cow::Borrowed(raw);
         }
         let mut out = String::with_capacity(raw.len());
+        self.decode(s, e, true, &mut |t| out.push_str(t));
+        Cow::Owned(out)
+    }
+
+    /// Text `s..e` with character references decoded (as in an attribute value when
+    /// `in_attr`) and NUL as U+FFFD, given to `out` in pieces. A reference never reads past `e`.
+    fn decode(&self, s: usize, e: usize, in_attr: bool, out: &mut impl FnMut(&str)) {
+        let within = Tokenizer {
+            html: &self.html[..e],
+            b: &self.b[..e],
+            tag: Tag::default(),
+        };
         let mut i = s;
         while i < e {
             let Some(off) = memchr2(b'&', b'\0', &self.b[i..e]) else {
-                out.push_str(&self.html[i..e]);
-                break;
+                out(&self.html[i..e]);
+                return;
             };
             let j = i + off;
-            out.push_str(&self.html[i..j]);
+            if j > i {
+                out(&self.html[i..j]);
+            }
             if self.b[j] == 0 {
-                out.push('\u{fffd}');
+                out("\u{fffd}");
                 i = j + 1;
             } else {
-                // The reference cannot run past the value: its end is the quote or the space.
-                let sub = Tokenizer {
-                    html: &self.html[..e],
-                    b: &self.b[..e],
-                    tag: Tag::default(),
-                };
-                i = sub.char_ref(j, true, &mut |s| out.push_str(s));
+                i = within.char_ref(j, in_attr, out);
             }
         }
-        Cow::Owned(out)
     }
 
     /// The character reference at the `&` at `a`, given to `out` (as `&` when it is none);
@@ -475,28 +482,7 @@ impl<'a> Tokenizer<'a> {
             _ => self.raw_end(i, name),
         };
         if raw == Raw::Rcdata {
-            let mut at = i;
-            while at < text_end {
-                let Some(off) = memchr2(b'&', b'\0', &self.b[at..text_end]) else {
-                    sink.text(&self.html[at..text_end]);
-                    break;
-                };
-                let j = at + off;
-                if j > at {
-                    sink.text(&self.html[at..j]);
-                }
-                if self.b[j] == 0 {
-                    sink.text("\u{fffd}");
-                    at = j + 1;
-                } else {
-                    let sub = Tokenizer {
-                        html: &self.html[..text_end],
-                        b: &self.b[..text_end],
-                        tag: Tag::default(),
-                    };
-                    at = sub.char_ref(j, false, &mut |s| sink.text(s));
-                }
-            }
+            self.decode(i, text_end, false, &mut |t| sink.text(t));
         } else {
             self.raw_text(i, text_end, sink);
         }
