@@ -118,7 +118,7 @@ impl<'a> Tokenizer<'a> {
             i = match self.b[j] {
                 // The standard's data state hands a NUL to the tree builder, which drops it.
                 b'\0' => j + 1,
-                b'&' => self.char_ref(j, false, &mut |s| sink.text(s)),
+                b'&' => char_ref(self.html, j, false, &mut |s| sink.text(s)),
                 _ => self.markup(j, sink),
             };
         }
@@ -350,11 +350,6 @@ impl<'a> Tokenizer<'a> {
     /// Text `s..e` with character references decoded (as in an attribute value when
     /// `in_attr`) and NUL as U+FFFD, given to `out` in pieces. A reference never reads past `e`.
     fn decode(&self, s: usize, e: usize, in_attr: bool, out: &mut impl FnMut(&str)) {
-        let within = Tokenizer {
-            html: &self.html[..e],
-            b: &self.b[..e],
-            tag: Tag::default(),
-        };
         let mut i = s;
         while i < e {
             let Some(off) = memchr2(b'&', b'\0', &self.b[i..e]) else {
@@ -369,104 +364,9 @@ impl<'a> Tokenizer<'a> {
                 out("\u{fffd}");
                 i = j + 1;
             } else {
-                i = within.char_ref(j, in_attr, out);
+                i = char_ref(&self.html[..e], j, in_attr, out);
             }
         }
-    }
-
-    /// The character reference at the `&` at `a`, given to `out` (as `&` when it is none);
-    /// returns where reading continues.
-    fn char_ref(&self, a: usize, in_attr: bool, out: &mut impl FnMut(&str)) -> usize {
-        let b = self.b;
-        match b.get(a + 1) {
-            Some(c) if c.is_ascii_alphanumeric() => self.named_ref(a, in_attr, out),
-            Some(b'#') => self.numeric_ref(a, out),
-            _ => {
-                out("&");
-                a + 1
-            }
-        }
-    }
-
-    fn named_ref(&self, a: usize, in_attr: bool, out: &mut impl FnMut(&str)) -> usize {
-        let b = self.b;
-        let s = a + 1;
-        // The entity table holds every prefix of every name, so the longest match is found
-        // by growing the name until it is no longer a prefix.
-        let mut best: Option<(usize, (u32, u32))> = None;
-        let mut len = 1;
-        while s + len <= b.len() && b[s + len - 1].is_ascii() {
-            let Some(&m) = NAMED_ENTITIES.get(&self.html[s..s + len]) else {
-                break;
-            };
-            if m.0 != 0 {
-                best = Some((len, m));
-            }
-            len += 1;
-        }
-        let Some((len, (c1, c2))) = best else {
-            out("&");
-            return a + 1;
-        };
-        let last = b[s + len - 1];
-        let next = b.get(s + len).copied();
-        // In an attribute, `&amp=` or `&ampx` without `;` stays as written (old URLs).
-        if in_attr && last != b';' && next.is_some_and(|c| c == b'=' || c.is_ascii_alphanumeric()) {
-            out("&");
-            return a + 1;
-        }
-        let mut buf = [0u8; 8];
-        let mut w = 0;
-        for c in [c1, c2] {
-            if c == 0 {
-                continue;
-            }
-            let ch = char::from_u32(c).unwrap_or('\u{fffd}');
-            w += ch.encode_utf8(&mut buf[w..]).len();
-        }
-        out(std::str::from_utf8(&buf[..w]).unwrap_or("\u{fffd}"));
-        s + len
-    }
-
-    fn numeric_ref(&self, a: usize, out: &mut impl FnMut(&str)) -> usize {
-        let b = self.b;
-        let mut p = a + 2;
-        let base = match b.get(p) {
-            Some(b'x' | b'X') => {
-                p += 1;
-                16
-            }
-            _ => 10,
-        };
-        let start = p;
-        let mut num: u32 = 0;
-        let mut too_big = false;
-        while let Some(d) = b.get(p).and_then(|&c| char::from(c).to_digit(base)) {
-            num = num.wrapping_mul(base);
-            if num > 0x10FFFF {
-                too_big = true;
-            }
-            num = num.wrapping_add(d);
-            p += 1;
-        }
-        if p == start {
-            // No digits: `&#` (or `&#x`) is text.
-            out("&");
-            return a + 1;
-        }
-        if b.get(p) == Some(&b';') {
-            p += 1;
-        }
-        let c = match num {
-            n if n > 0x10FFFF || too_big => '\u{fffd}',
-            0x00 | 0xD800..=0xDFFF => '\u{fffd}',
-            0x80..=0x9F => C1_REPLACEMENTS[(num - 0x80) as usize]
-                .or_else(|| char::from_u32(num))
-                .unwrap_or('\u{fffd}'),
-            n => char::from_u32(n).unwrap_or('\u{fffd}'),
-        };
-        out(c.encode_utf8(&mut [0; 4]));
-        p
     }
 
     /// Raw text from `i` after a start tag named `name`, up to its end tag (emitted too);
@@ -651,6 +551,102 @@ impl<'a> Tokenizer<'a> {
         }
         (n, None)
     }
+}
+
+/// The character reference at the `&` at `a` in `html`, given to `out` (as `&` when it is
+/// none); returns where reading continues. It never reads past the end of `html`, so a caller
+/// bounds it by slicing.
+fn char_ref(html: &str, a: usize, in_attr: bool, out: &mut impl FnMut(&str)) -> usize {
+    let b = html.as_bytes();
+    match b.get(a + 1) {
+        Some(c) if c.is_ascii_alphanumeric() => named_ref(html, a, in_attr, out),
+        Some(b'#') => numeric_ref(html, a, out),
+        _ => {
+            out("&");
+            a + 1
+        }
+    }
+}
+
+fn named_ref(html: &str, a: usize, in_attr: bool, out: &mut impl FnMut(&str)) -> usize {
+    let b = html.as_bytes();
+    let s = a + 1;
+    // The entity table holds every prefix of every name, so the longest match is found
+    // by growing the name until it is no longer a prefix.
+    let mut best: Option<(usize, (u32, u32))> = None;
+    let mut len = 1;
+    while s + len <= b.len() && b[s + len - 1].is_ascii() {
+        let Some(&m) = NAMED_ENTITIES.get(&html[s..s + len]) else {
+            break;
+        };
+        if m.0 != 0 {
+            best = Some((len, m));
+        }
+        len += 1;
+    }
+    let Some((len, (c1, c2))) = best else {
+        out("&");
+        return a + 1;
+    };
+    let last = b[s + len - 1];
+    let next = b.get(s + len).copied();
+    // In an attribute, `&amp=` or `&ampx` without `;` stays as written (old URLs).
+    if in_attr && last != b';' && next.is_some_and(|c| c == b'=' || c.is_ascii_alphanumeric()) {
+        out("&");
+        return a + 1;
+    }
+    let mut buf = [0u8; 8];
+    let mut w = 0;
+    for c in [c1, c2] {
+        if c == 0 {
+            continue;
+        }
+        let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+        w += ch.encode_utf8(&mut buf[w..]).len();
+    }
+    out(std::str::from_utf8(&buf[..w]).unwrap_or("\u{fffd}"));
+    s + len
+}
+
+fn numeric_ref(html: &str, a: usize, out: &mut impl FnMut(&str)) -> usize {
+    let b = html.as_bytes();
+    let mut p = a + 2;
+    let base = match b.get(p) {
+        Some(b'x' | b'X') => {
+            p += 1;
+            16
+        }
+        _ => 10,
+    };
+    let start = p;
+    let mut num: u32 = 0;
+    let mut too_big = false;
+    while let Some(d) = b.get(p).and_then(|&c| char::from(c).to_digit(base)) {
+        num = num.wrapping_mul(base);
+        if num > 0x10FFFF {
+            too_big = true;
+        }
+        num = num.wrapping_add(d);
+        p += 1;
+    }
+    if p == start {
+        // No digits: `&#` (or `&#x`) is text.
+        out("&");
+        return a + 1;
+    }
+    if b.get(p) == Some(&b';') {
+        p += 1;
+    }
+    let c = match num {
+        n if n > 0x10FFFF || too_big => '\u{fffd}',
+        0x00 | 0xD800..=0xDFFF => '\u{fffd}',
+        0x80..=0x9F => C1_REPLACEMENTS[(num - 0x80) as usize]
+            .or_else(|| char::from_u32(num))
+            .unwrap_or('\u{fffd}'),
+        n => char::from_u32(n).unwrap_or('\u{fffd}'),
+    };
+    out(c.encode_utf8(&mut [0; 4]));
+    p
 }
 
 #[cfg(test)]
