@@ -80,9 +80,9 @@ fn extract_1mb_page(b: Bencher) {
         .bench(|| extract::extract(black_box(&url), black_box(html), &RULES.selectors));
 }
 
-#[divan::bench]
-fn evaluate_product_page(b: Bencher) {
-    let facts = facts_of(&PRODUCT);
+/// All page-level rules on the facts of `html`, as the crawler evaluates a fetched page.
+fn evaluate(b: Bencher, html: &str) {
+    let facts = facts_of(html);
     let url = base();
     b.bench(|| {
         RULES.evaluate(PageInput {
@@ -94,34 +94,23 @@ fn evaluate_product_page(b: Bencher) {
     });
 }
 
+#[divan::bench]
+fn evaluate_product_page(b: Bencher) {
+    evaluate(b, &PRODUCT);
+}
+
 #[divan::bench(sample_count = 20)]
 fn evaluate_1mb_page(b: Bencher) {
-    let facts = facts_of(&BIG);
-    let url = base();
-    b.bench(|| {
-        RULES.evaluate(PageInput {
-            url: black_box(&url),
-            status: 200,
-            facts: Some(black_box(&facts)),
-            predicted: &[],
-        })
-    });
+    evaluate(b, &BIG);
 }
 
 /// Korean text, where the rules' literals are multi-byte.
 #[divan::bench]
 fn evaluate_korean_page(b: Bencher) {
-    let html = siteready::crawl::decode::decode(&EUC_KR, None, Some("kr")).text;
-    let facts = facts_of(&html);
-    let url = base();
-    b.bench(|| {
-        RULES.evaluate(PageInput {
-            url: black_box(&url),
-            status: 200,
-            facts: Some(black_box(&facts)),
-            predicted: &[],
-        })
-    });
+    evaluate(
+        b,
+        &siteready::crawl::decode::decode(&EUC_KR, None, Some("kr")).text,
+    );
 }
 
 #[divan::bench]
