@@ -250,6 +250,7 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         prop_text: Vec::new(),
         forms: Vec::new(),
         form_open: false,
+        visible: 0,
     };
     let capped = stream::walk(&tamed, &mut w);
     let mut f = w.finish();
@@ -326,6 +327,8 @@ struct Walker {
     prop_text: Vec<(usize, String, String)>,
     forms: Vec<Form>,
     form_open: bool,
+    /// Non-space characters of `f.text`, counted as it is written.
+    visible: usize,
 }
 
 impl stream::Visitor for Walker {
@@ -528,7 +531,7 @@ impl stream::Visitor for Walker {
             f.replacement_chars += 1;
         }
         if top.title {
-            f.title.push_str(s);
+            text::push_collapsed(&mut f.title, s);
             return;
         }
         if top.jsonld {
@@ -547,29 +550,31 @@ impl stream::Visitor for Walker {
         if top.hidden {
             return;
         }
+        // Collapsed and counted as it is copied: the page's text is never copied twice.
         if f.text.len() < MAX_TEXT {
-            f.text.push_str(s);
-        }
-        if matches!(top.area, None | Some(Area::Body)) {
-            f.main_chars += text::non_space_chars(s);
+            let chars = text::push_collapsed(&mut f.text, s);
+            self.visible += chars;
+            if matches!(top.area, None | Some(Area::Body)) {
+                f.main_chars += chars;
+            }
         }
         if top.area == Some(Area::Footer) && f.footer_text.len() < MAX_TEXT / 4 {
-            f.footer_text.push_str(s);
+            text::push_collapsed(&mut f.footer_text, s);
         }
         if let Some(l) = self.link.as_mut() {
             if l.text.len() < 512 {
-                l.text.push_str(s);
+                text::push_collapsed(&mut l.text, s);
             }
         }
         if stack.iter().any(|s| s.heading) && self.heading.len() < 1024 {
-            self.heading.push_str(s);
+            text::push_collapsed(&mut self.heading, s);
         }
         if stack.iter().any(|s| s.button) && self.button.len() < 256 {
-            self.button.push_str(s);
+            text::push_collapsed(&mut self.button, s);
         }
         if let Some(last) = self.prop_text.last_mut() {
             if stack.iter().any(|s| s.itemprop.is_some()) && last.2.len() < 1024 {
-                last.2.push_str(s);
+                text::push_collapsed(&mut last.2, s);
             }
         }
     }
@@ -580,7 +585,8 @@ impl stream::Visitor for Walker {
         let stack = &self.stack;
         if fr.link {
             if let Some(l) = self.link.take() {
-                let mut text = collapse_ws(&l.text);
+                let mut text = l.text;
+                text::trim_end_space(&mut text);
                 if text.is_empty() {
                     text = collapse_ws(&l.fallback);
                 }
@@ -596,13 +602,15 @@ impl stream::Visitor for Walker {
             }
         }
         if fr.heading && !stack.iter().any(|s| s.heading) {
-            let h = collapse_ws(&self.heading);
+            let mut h = std::mem::take(&mut self.heading);
+            text::trim_end_space(&mut h);
             if !h.is_empty() && f.headings.len() < 200 {
                 f.headings.push(h);
             }
         }
         if fr.button && !stack.iter().any(|s| s.button) {
-            let b = collapse_ws(&self.button);
+            let mut b = std::mem::take(&mut self.button);
+            text::trim_end_space(&mut b);
             if !b.is_empty() && f.buttons.len() < 200 {
                 f.buttons.push(b);
             }
@@ -615,8 +623,9 @@ impl stream::Visitor for Walker {
             self.script_buf.clear();
         }
         if fr.itemprop.is_some() {
-            if let Some((owner, prop, text)) = self.prop_text.pop() {
-                self.items[owner].push(&prop, &collapse_ws(&text));
+            if let Some((owner, prop, mut text)) = self.prop_text.pop() {
+                text::trim_end_space(&mut text);
+                self.items[owner].push(&prop, &text);
             }
         }
         if fr.scope {
@@ -646,15 +655,15 @@ fn root_lang(el: &stream::Element<'_>) -> Option<String> {
 impl Walker {
     fn finish(self) -> PageFacts {
         let mut f = self.f;
-        f.title = collapse_ws(&f.title);
-        f.text = collapse_ws(&f.text);
-        f.footer_text = collapse_ws(&f.footer_text);
+        text::trim_end_space(&mut f.title);
+        text::trim_end_space(&mut f.text);
+        text::trim_end_space(&mut f.footer_text);
         f.forms = self.forms;
         f.microdata = structured::finish(self.items);
         f.jsonld.truncate(256);
         f.products = structured::products(&f);
-        let visible = text::non_space_chars(&f.text);
-        f.script_shell = visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
+        f.script_shell =
+            self.visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
         f
     }
 }

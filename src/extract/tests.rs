@@ -107,7 +107,7 @@ fn prices_parse_in_local_formats() {
 }
 
 #[test]
-fn whitespace_is_collapsed_and_counted_as_char_by_char() {
+fn whitespace_is_collapsed_and_counted_piece_by_piece() {
     fn naive(s: &str) -> String {
         let mut out = String::new();
         let mut space = false;
@@ -133,12 +133,17 @@ fn whitespace_is_collapsed_and_counted_as_char_by_char() {
         "\u{1c}\u{1d}kept\u{2003}\u{200a}\u{200c}",
     ];
     for s in samples {
-        assert_eq!(collapse_ws(s), naive(s), "{s:?}");
-        assert_eq!(
-            text::non_space_chars(s),
-            s.chars().filter(|c| !c.is_whitespace()).count(),
-            "{s:?}"
-        );
+        let want = naive(s);
+        assert_eq!(collapse_ws(s), want, "{s:?}");
+        // Streamed in two pieces split anywhere: the same text, and the characters counted.
+        for (at, _) in s.char_indices().chain([(s.len(), ' ')]) {
+            let mut out = String::new();
+            let n =
+                text::push_collapsed(&mut out, &s[..at]) + text::push_collapsed(&mut out, &s[at..]);
+            text::trim_end_space(&mut out);
+            assert_eq!(out, want, "{s:?} split at {at}");
+            assert_eq!(n, want.chars().filter(|c| *c != ' ').count(), "{s:?}");
+        }
     }
 }
 

@@ -1,51 +1,81 @@
 //! Text helpers shared by extraction and evidence: whitespace collapsing and snippets.
 
 /// Collapses runs of whitespace (and NUL, and zero-width space) to one space and trims.
-///
-/// Runs every page's text through, so it works on bytes: runs of non-space characters are
-/// copied whole, and only the few lead bytes that can start a non-ASCII space are decoded.
 pub fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(1 << 16));
-    let b = s.as_bytes();
-    let mut i = 0;
-    // Start of the run of non-space characters being read.
-    let mut run: Option<usize> = None;
-    let mut space = false;
-    while i < b.len() {
-        let (is_space, len) = space_at(s, i);
-        if is_space {
-            if let Some(r) = run.take() {
-                out.push_str(&s[r..i]);
-            }
-            space = true;
-        } else if run.is_none() {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            run = Some(i);
-        }
-        i += len;
-    }
-    if let Some(r) = run {
-        out.push_str(&s[r..]);
-    }
+    push_collapsed(&mut out, s);
+    trim_end_space(&mut out);
     out
 }
 
-/// Characters of `s` that are not whitespace (as [`char::is_whitespace`] says).
-pub fn non_space_chars(s: &str) -> usize {
+/// Appends `s` to `out` with every run of whitespace (and NUL, and zero-width space) written as
+/// one space, and returns how many other characters it appended. No space starts `out` or
+/// doubles one it ends with; a run at the end of `s` leaves one trailing space (the next piece
+/// may continue the text), which [`trim_end_space`] removes once the text is complete.
+///
+/// Every page's text streams through here piece by piece as the tokenizer reads it, so the
+/// text is collapsed and counted in the same pass that copies it. It works on bytes: runs of
+/// other characters are copied whole, and only the few lead bytes that can start a non-ASCII
+/// space are decoded.
+pub fn push_collapsed(out: &mut String, s: &str) -> usize {
     let b = s.as_bytes();
-    let (mut i, mut n) = (0, 0);
+    let mut chars = 0;
+    let mut i = 0;
     while i < b.len() {
-        let (is_space, len) = space_at(s, i);
-        if !is_space || b[i] == 0 || (b[i] == 0xE2 && s[i..].starts_with('\u{200b}')) {
-            n += 1;
+        let run = i;
+        while i < b.len() {
+            match BYTE_CLASS[b[i] as usize] {
+                OTHER => i += 1,
+                SPACE => break,
+                _ => match space_at(s, i) {
+                    (true, _) => break,
+                    (false, len) => i += len,
+                },
+            }
         }
-        i += len;
+        if i > run {
+            out.push_str(&s[run..i]);
+            chars += b[run..i].iter().filter(|&&c| c & 0xC0 != 0x80).count();
+        }
+        let spaces = i;
+        while i < b.len() {
+            match space_at(s, i) {
+                (true, len) => i += len,
+                (false, _) => break,
+            }
+        }
+        if i > spaces && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
     }
-    n
+    chars
 }
+
+/// Removes the one trailing space [`push_collapsed`] may leave.
+pub fn trim_end_space(s: &mut String) {
+    if s.ends_with(' ') {
+        s.pop();
+    }
+}
+
+/// [`BYTE_CLASS`] values: a byte that is part of no space, an ASCII space or NUL, and a lead
+/// byte of U+0085, U+00A0, U+1680, U+2000–U+200B, U+2028/9, U+202F, U+205F or U+3000.
+const OTHER: u8 = 0;
+const SPACE: u8 = 1;
+const MAYBE: u8 = 2;
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match c as u8 {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0 => SPACE,
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => MAYBE,
+            _ => OTHER,
+        };
+        c += 1;
+    }
+    t
+};
 
 /// Whether the character at byte `i` (a char boundary) is whitespace, NUL or a zero-width
 /// space, and its length in bytes.
