@@ -20,17 +20,15 @@ use std::collections::HashMap;
 
 use scraper::{Html, HtmlTreeSink};
 
+use super::tokens::{MAX_ATTRS, MAX_TAGS};
+
 /// Deepest nesting of elements kept; real pages stay under 60.
 pub const MAX_DEPTH: usize = 256;
 /// Formatting elements (`<b>`, `<font>` …) left open at once; more are dropped.
 pub const MAX_FORMATTING: usize = 16;
-/// Attributes kept on one tag.
-pub const MAX_ATTRS: usize = 64;
 /// Nodes (elements, text runs, comments) a page may build: about 25 MB of tree, five times
 /// what a big shop listing needs.
 pub const MAX_NODES: usize = 120_000;
-/// Tags (start and end) scanned before the document is cut.
-const MAX_TAGS: usize = 2_000_000;
 /// Steps spent searching the modelled stack before the document is cut: bounds the scan, and
 /// the parser's own searches with it.
 const MAX_WORK: usize = 20_000_000;
@@ -46,9 +44,6 @@ pub struct Taming {
     pub cut_attrs: usize,
     /// Byte offset where the document was cut (too many nodes or tags).
     pub cut_at: Option<usize>,
-    /// The markup has a `<base>` start tag (outside raw text): links may not resolve against
-    /// the page's URL. Not a change.
-    pub saw_base: bool,
 }
 
 impl Taming {
@@ -758,24 +753,11 @@ fn scan_attrs(b: &[u8], mut i: usize) -> Option<(usize, usize, Option<usize>, bo
 /// Rewrites `html` so that parsing it into a tree stays within the bounds above. Pages within
 /// them come back borrowed, unchanged.
 pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
-    tame_with(html, true)
-}
-
-/// What [`tame`] does for a reader that only tokenizes (no tree, so no depth or node budget to
-/// keep): NUL characters removed, attribute lists cut at [`MAX_ATTRS`] (the tokenizer compares
-/// each attribute with the tag's earlier ones), and the document cut after `MAX_TAGS` tags.
-pub fn tame_tokens(html: &str) -> (Cow<'_, str>, Taming) {
-    tame_with(html, false)
-}
-
-/// `model`: keep the modelled tree within its bounds (drop deep start tags, cut at the node
-/// budget); without it only attributes and the tag count are bounded.
-fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
     // NUL characters are dropped by the parser one parse error at a time: slow for a page of
     // zeros, and they carry nothing.
     if html.contains('\0') {
         let clean = html.replace('\0', "");
-        let (out, t) = tame_with(&clean, model);
+        let (out, t) = tame(&clean);
         return (Cow::Owned(out.into_owned()), t);
     }
     let b = html.as_bytes();
@@ -790,11 +772,9 @@ fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
     let mut i = 0usize;
     let mut in_text = false;
     let mut name_buf = String::with_capacity(32);
-    // Open SVG/MathML elements, when there is no model to say so.
-    let mut foreign = 0usize;
     while i < b.len() {
         if b[i] != b'<' {
-            if model && !in_text {
+            if !in_text {
                 m.text();
                 in_text = true;
             }
@@ -806,7 +786,7 @@ fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
         }
         let start = i;
         let next = b.get(i + 1).copied().unwrap_or(0);
-        if tags > MAX_TAGS || model && (m.nodes > MAX_NODES || m.work.get() > MAX_WORK) {
+        if tags > MAX_TAGS || m.nodes > MAX_NODES || m.work.get() > MAX_WORK {
             t.cut_at = Some(start);
             return (out.finish(start), t);
         }
@@ -835,7 +815,7 @@ fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
                 i = find(b, i + 2, b">").map(|p| p + 1).unwrap_or(b.len());
             } else {
                 // A lone '<' is text.
-                if model && !in_text {
+                if !in_text {
                     m.text();
                     in_text = true;
                 }
@@ -853,39 +833,12 @@ fn tame_with(html: &str, model: bool) -> (Cow<'_, str>, Taming) {
         name_buf.make_ascii_lowercase();
         let name = name_buf.as_str();
         let h = hash_name(name.as_bytes());
-        if !is_end && name == "base" {
-            t.saw_base = true;
-        }
         let Some((end, count, cut, self_closing)) = scan_attrs(b, j) else {
             // The document ends inside a tag: the parser drops it.
             return (out.finish(start), t);
         };
         tags += 1;
         in_text = false;
-        if !model {
-            // Without the tree model: raw text outside SVG/MathML, nothing dropped.
-            let kind = classify(name);
-            if kind & FOREIGN != 0 && !self_closing {
-                if is_end {
-                    foreign = foreign.saturating_sub(1);
-                } else {
-                    foreign += 1;
-                }
-            }
-            if is_end || kind & RAW == 0 || foreign > 0 {
-                if !is_end {
-                    cut_attrs(&mut out, &mut t, html, (start, end), count, cut);
-                }
-                i = end;
-                continue;
-            }
-            cut_attrs(&mut out, &mut t, html, (start, end), count, cut);
-            if name == "plaintext" {
-                break;
-            }
-            i = skip_raw(b, end, name, &mut tags);
-            continue;
-        }
         if is_end {
             if let Some(n) = m.dropped.get_mut(&h).filter(|n| **n > 0) {
                 *n -= 1;

@@ -8,6 +8,8 @@ mod structured;
 mod text;
 mod tokens;
 
+use std::borrow::Cow;
+
 use scraper::Selector;
 use serde::Serialize;
 use url::Url;
@@ -228,12 +230,16 @@ struct OpenLink {
 /// The facts come from one pass over the token stream ([`stream`]); a tree is built only when
 /// the rule set has CSS selectors to count.
 pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
-    // Attribute floods and NUL runs are bounded before tokenizing.
-    let (tamed, taming) = guard::tame_tokens(html);
-    // <base href> changes how relative links resolve. Most pages have none, as taming saw
-    // while it read every tag: only pages with one are read twice.
-    let base = if taming.saw_base {
-        base_href(base, &tamed)
+    // NUL characters carry nothing, and a page of them would be read one at a time.
+    let html = if memchr::memchr(0, html.as_bytes()).is_some() {
+        Cow::Owned(html.replace('\0', ""))
+    } else {
+        Cow::Borrowed(html)
+    };
+    // <base href> changes how relative links resolve, links before it included. Most pages
+    // have none: only pages that may have one are read twice.
+    let base = if may_have_base(&html) {
+        base_href(base, &html)
     } else {
         base.clone()
     };
@@ -252,24 +258,23 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         form_open: false,
         visible: 0,
     };
-    let capped = stream::walk(&tamed, &mut w);
+    let capped = stream::walk(&html, &mut w);
     let mut f = w.finish();
-    if taming.changed() || capped.dropped_tags > 0 {
+    if capped.changed() {
         f.markup_capped = Some(format!(
             "markup beyond the parser's bounds: {} tags dropped (deeper than {} levels or more than {} open formatting elements), {} attribute lists cut, {}",
             capped.dropped_tags,
             guard::MAX_DEPTH,
             guard::MAX_FORMATTING,
-            taming.cut_attrs,
-            match taming.cut_at {
+            capped.cut.attrs,
+            match capped.cut.at {
                 Some(at) => format!("document cut at byte {at} (too many tags)"),
                 None => "nothing cut".to_string(),
             }
         ));
     }
-    drop(tamed);
     if !selectors.is_empty() {
-        f.selector_hits = selector_hits(html, selectors);
+        f.selector_hits = selector_hits(&html, selectors);
     }
     f
 }
@@ -290,6 +295,18 @@ fn selector_hits(html: &str, selectors: &[Selector]) -> Vec<(usize, String)> {
         }
     }
     hits
+}
+
+/// Whether `html` has `<base` followed by a delimiter anywhere, raw text included: a cheap
+/// over-approximation of "has a `<base>` start tag", checked with [`base_href`].
+fn may_have_base(html: &str) -> bool {
+    let b = html.as_bytes();
+    memchr::memchr_iter(b'<', b).any(|i| {
+        b.get(i + 1..i + 5)
+            .is_some_and(|n| n.eq_ignore_ascii_case(b"base"))
+            && b.get(i + 5)
+                .is_none_or(|c| matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>'))
+    })
 }
 
 /// The page URL as the document's first `<base href>` changes it.

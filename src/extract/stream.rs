@@ -51,9 +51,18 @@ pub(crate) struct Capped {
     /// Start tags dropped (deeper than [`MAX_DEPTH`], or more than [`MAX_FORMATTING`] open
     /// formatting elements); their text is kept.
     pub dropped_tags: usize,
+    /// What the tokenizer ignored: attribute floods, tags past its budget.
+    pub cut: tokens::Cut,
 }
 
-/// Feeds `html` (already bounded by `guard::tame_tokens`) through the tokenizer to `v`.
+impl Capped {
+    /// True when the page was read in part.
+    pub fn changed(&self) -> bool {
+        self.dropped_tags > 0 || self.cut != tokens::Cut::default()
+    }
+}
+
+/// Feeds `html` through the tokenizer to `v`.
 pub(crate) fn walk<V: Visitor>(html: &str, v: &mut V) -> Capped {
     let html = tokens::normalize_newlines(html);
     let mut shape = Shape {
@@ -68,7 +77,7 @@ pub(crate) fn walk<V: Visitor>(html: &str, v: &mut V) -> Capped {
         head_done: false,
         body: false,
     };
-    tokens::tokenize(&html, &mut shape);
+    shape.capped.cut = tokens::tokenize(&html, &mut shape);
     shape.flush();
     shape.pop_to(0);
     shape.capped

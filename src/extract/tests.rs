@@ -180,3 +180,45 @@ fn base_href_changes_how_links_resolve() {
     let f = facts(r#"<base href="javascript:alert(1)"><a href="x">x</a>"#);
     assert_eq!(f.links[0].url.as_str(), "https://shop.example/products/x");
 }
+
+#[test]
+fn attribute_floods_and_tag_floods_are_read_in_part_and_reported() {
+    let mut page = String::from("<a href=\"/refund\" ");
+    for i in 0..100_000 {
+        page.push_str(&format!("a{i}=\"1\" "));
+    }
+    page.push_str("title=\"late\">Refund</a><p>after the flood</p>");
+    let f = facts(&page);
+    assert_eq!(f.links.len(), 1);
+    assert_eq!(f.links[0].url.path(), "/refund");
+    assert_eq!(f.links[0].text, "Refund");
+    assert!(f.text.contains("after the flood"));
+    let capped = f.markup_capped.unwrap_or_default();
+    assert!(capped.contains("1 attribute lists cut"), "{capped}");
+    assert!(capped.contains("nothing cut"), "{capped}");
+
+    let mut page = "<br>".repeat(tokens::MAX_TAGS + 10);
+    page.push_str("<p>never read</p>");
+    let f = facts(&page);
+    assert!(!f.text.contains("never read"));
+    let capped = f.markup_capped.unwrap_or_default();
+    let at = 4 * (tokens::MAX_TAGS + 1);
+    assert!(
+        capped.contains(&format!("document cut at byte {at} (too many tags)")),
+        "{capped}"
+    );
+}
+
+#[test]
+fn base_tags_are_found_in_any_case_and_spacing() {
+    assert!(may_have_base("<BASE\thref=/x/>"));
+    assert!(may_have_base("<p>x</p><base/>"));
+    assert!(
+        may_have_base("<script>'<base>'</script>"),
+        "checked again by the walk"
+    );
+    assert!(!may_have_base("<basement href=/x/><a href=b>b</a>"));
+    assert!(!may_have_base("<p>base</p><"));
+    let f = facts(r#"<basefont href="/no/"><a href="x">x</a>"#);
+    assert_eq!(f.links[0].url.as_str(), "https://shop.example/products/x");
+}

@@ -17,6 +17,11 @@ use std::borrow::Cow;
 use html5ever::data::{C1_REPLACEMENTS, NAMED_ENTITIES};
 use memchr::{memchr, memchr2, memchr3, memmem};
 
+/// Attributes kept on one tag; a flood of them is ignored past this.
+pub(crate) const MAX_ATTRS: usize = 64;
+/// Tags read before the rest of the document is ignored.
+pub(crate) const MAX_TAGS: usize = 2_000_000;
+
 /// How the text after a start tag is read (the tree builder decides, by element).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Raw {
@@ -73,14 +78,27 @@ pub(crate) fn normalize_newlines(html: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// What the tokenizer left out to keep a hostile page's cost linear.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cut {
+    /// Start tags whose attributes past [`MAX_ATTRS`] were ignored.
+    pub attrs: usize,
+    /// Byte offset where reading stopped after [`MAX_TAGS`] tags.
+    pub at: Option<usize>,
+}
+
 /// Tokenizes `html` (newlines normalized: see [`normalize_newlines`]) into `sink`.
-pub(crate) fn tokenize<'a, S: Sink<'a>>(html: &'a str, sink: &mut S) {
+pub(crate) fn tokenize<'a, S: Sink<'a>>(html: &'a str, sink: &mut S) -> Cut {
     let mut t = Tokenizer {
         html,
         b: html.as_bytes(),
         tag: Tag::default(),
+        attrs_read: 0,
+        tags: 0,
+        cut: Cut::default(),
     };
     t.run(sink);
+    t.cut
 }
 
 struct Tokenizer<'a> {
@@ -88,6 +106,12 @@ struct Tokenizer<'a> {
     b: &'a [u8],
     /// Reused for every tag, so that attribute lists are not allocated per tag.
     tag: Tag<'a>,
+    /// Attributes read on the current tag, repeats included: each is compared with the kept
+    /// ones, so only the first [`MAX_ATTRS`] are.
+    attrs_read: usize,
+    /// Tags read so far.
+    tags: usize,
+    cut: Cut,
 }
 
 fn is_ws(c: u8) -> bool {
@@ -114,6 +138,10 @@ impl<'a> Tokenizer<'a> {
             let j = i + off;
             if j > i {
                 sink.text(&self.html[i..j]);
+            }
+            if self.tags > MAX_TAGS {
+                self.cut.at = Some(j);
+                return;
             }
             i = match self.b[j] {
                 // The standard's data state hands a NUL to the tree builder, which drops it.
@@ -170,16 +198,21 @@ impl<'a> Tokenizer<'a> {
                 sink.comment();
                 memchr(b'>', &b[k..]).map_or(n, |e| k + e + 1)
             }
-            c if c.is_ascii_alphabetic() => match self.tag_at(k) {
-                TagEnd::Done(e) => match sink.start_tag(&self.tag) {
+            c if c.is_ascii_alphabetic() => {
+                let TagEnd::Done(e) = self.tag_at(k) else {
+                    return n;
+                };
+                if self.attrs_read > MAX_ATTRS {
+                    self.cut.attrs += 1;
+                }
+                match sink.start_tag(&self.tag) {
                     None => e,
                     Some(raw) => {
                         let name = std::mem::take(&mut self.tag.name);
                         self.raw(e, raw, &name, sink)
                     }
-                },
-                TagEnd::Eof => n,
-            },
+                }
+            }
             _ => {
                 sink.text("<");
                 k
@@ -229,6 +262,8 @@ impl<'a> Tokenizer<'a> {
         self.tag.name = self.name(s, i);
         self.tag.attrs.clear();
         self.tag.self_closing = false;
+        self.attrs_read = 0;
+        self.tags += 1;
         self.attributes(i)
     }
 
@@ -331,7 +366,8 @@ impl<'a> Tokenizer<'a> {
     }
 
     fn push_attr(&mut self, name: Cow<'a, str>, value: Cow<'a, str>) {
-        if !self.tag.attrs.iter().any(|a| a.name == name) {
+        self.attrs_read += 1;
+        if self.attrs_read <= MAX_ATTRS && !self.tag.attrs.iter().any(|a| a.name == name) {
             self.tag.attrs.push(Attr { name, value });
         }
     }
