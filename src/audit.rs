@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::check::Evidence;
 use crate::config::{Config, Lang};
-use crate::crawl::normalize::normalize;
+use crate::crawl::normalize::{normalize, normalized};
 use crate::crawl::{
     fetch::Fetched, robots, sitemap, Entry, ErrorKind, FetchError, Frontier, Http, Robots, Scope,
     Source, Want,
@@ -694,16 +694,17 @@ pub async fn audit_url(
                 if let (Some(facts), true, None) = (&facts, ok, &catch_all) {
                     if entry.depth < config.max_depth {
                         for link in &facts.links {
-                            let Some(u) = normalize(&link.url) else {
+                            let Some(u) = normalized(&link.url) else {
                                 continue;
                             };
-                            if !scope.contains(&u) || !frontier.admits(&u) || skip_by_extension(&u)
+                            // Most links were seen already: that is asked first.
+                            if !frontier.admits(&u) || !scope.contains(&u) || skip_by_extension(&u)
                             {
                                 continue;
                             }
                             let (prio, predicted) = rules.link_priority(link, &open);
                             let e = Entry {
-                                url: u,
+                                url: u.into_owned(),
                                 depth: entry.depth + 1,
                                 priority: prio - entry.depth as i32,
                                 source: Source::Link,

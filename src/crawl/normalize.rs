@@ -1,6 +1,8 @@
 //! URL normalisation, so that one page is fetched once however it is linked, and URL shapes
 //! that make infinite spaces (session ids, calendars, repeated segments) are recognised.
 
+use std::borrow::Cow;
+
 use url::Url;
 
 /// Longest URL the crawler accepts (the old IE limit most servers also keep).
@@ -35,6 +37,12 @@ fn is_tracking(key: &str) -> bool {
 /// tracking and session parameters dropped, remaining parameters sorted. `None` when the URL
 /// cannot be crawled (other scheme, credentials, too long).
 pub fn normalize(u: &Url) -> Option<Url> {
+    normalized(u).map(Cow::into_owned)
+}
+
+/// [`normalize`], borrowing `u` when it is normal already: every link of every page is
+/// normalized, and most are, so most are not copied only to be found in the seen-set.
+pub fn normalized(u: &Url) -> Option<Cow<'_, Url>> {
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
         return None;
     }
@@ -43,6 +51,9 @@ pub fn normalize(u: &Url) -> Option<Url> {
     }
     if u.as_str().len() > MAX_URL_LEN {
         return None;
+    }
+    if u.fragment().is_none() && u.query().is_none() && !u.path().contains(';') {
+        return Some(Cow::Borrowed(u));
     }
     let mut u = u.clone();
     if u.fragment().is_some() {
@@ -69,7 +80,7 @@ pub fn normalize(u: &Url) -> Option<Url> {
             u.query_pairs_mut().clear().extend_pairs(pairs);
         }
     }
-    Some(u)
+    Some(Cow::Owned(u))
 }
 
 /// The shape of a URL with numbers and parameter values blanked: `/cal?day=N`, `/blog/page/N`.

@@ -48,8 +48,18 @@ impl Scope {
     }
 
     pub fn contains(&self, u: &Url) -> bool {
-        matches!(u.scheme(), "http" | "https")
-            && site_key(u).is_some_and(|k| self.keys.contains(&k))
+        if !matches!(u.scheme(), "http" | "https") {
+            return false;
+        }
+        // Every link of every page comes here, and most name the start host itself: a host
+        // equal to a key (an IPv4 address as the URL writes it, or a registrable domain) is
+        // its own key, with no copy made.
+        if u.host_str()
+            .is_some_and(|h| self.keys.iter().any(|k| k == h))
+        {
+            return true;
+        }
+        site_key(u).is_some_and(|k| self.keys.contains(&k))
     }
 }
 
@@ -111,6 +121,20 @@ mod tests {
         assert!(s.contains(&Url::parse("http://www.example.co.kr/x").unwrap()));
         assert!(!s.contains(&Url::parse("https://other.co.kr/").unwrap()));
         assert!(!s.contains(&Url::parse("javascript:alert(1)").unwrap()));
+        assert!(s.contains(&Url::parse("https://EXAMPLE.co.kr./policy").unwrap()));
+        assert!(s.contains(&Url::parse("https://example.co.kr/").unwrap()));
+    }
+
+    #[test]
+    fn sites_served_by_address_are_that_address_on_any_port() {
+        let s = Scope::new(&Url::parse("http://127.0.0.1:8080/").unwrap());
+        assert!(s.contains(&Url::parse("http://127.0.0.1:9/x").unwrap()));
+        assert!(s.contains(&Url::parse("https://127.0.0.1/").unwrap()));
+        assert!(!s.contains(&Url::parse("http://127.0.0.2:8080/").unwrap()));
+        assert!(!s.contains(&Url::parse("http://localhost:8080/").unwrap()));
+        let s = Scope::new(&Url::parse("http://[::1]:8080/").unwrap());
+        assert!(s.contains(&Url::parse("http://[0:0::1]/x").unwrap()));
+        assert!(!s.contains(&Url::parse("http://[::2]:8080/").unwrap()));
     }
 
     #[test]

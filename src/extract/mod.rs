@@ -219,7 +219,6 @@ struct Frame {
 
 struct OpenLink {
     url: Url,
-    text: String,
     fallback: String,
     area: Area,
 }
@@ -248,6 +247,7 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         base,
         stack: Vec::with_capacity(64),
         link: None,
+        link_text: String::new(),
         heading: String::new(),
         button: String::new(),
         script_buf: String::new(),
@@ -336,6 +336,8 @@ struct Walker {
     base: Url,
     stack: Vec<Frame>,
     link: Option<OpenLink>,
+    /// Text of the open link, collapsed as it arrives.
+    link_text: String,
     heading: String,
     button: String,
     script_buf: String,
@@ -385,9 +387,9 @@ impl stream::Visitor for Walker {
                                 fallback.push(' ');
                             }
                         }
+                        self.link_text.clear();
                         self.link = Some(OpenLink {
                             url,
-                            text: String::new(),
                             fallback,
                             area,
                         });
@@ -533,8 +535,8 @@ impl stream::Visitor for Walker {
             if fr.area == Some(Area::Footer) {
                 push_sep(&mut f.footer_text);
             }
-            if let Some(l) = self.link.as_mut() {
-                push_sep(&mut l.text);
+            if self.link.is_some() {
+                push_sep(&mut self.link_text);
             }
         }
         stack.push(fr);
@@ -578,10 +580,8 @@ impl stream::Visitor for Walker {
         if top.area == Some(Area::Footer) && f.footer_text.len() < MAX_TEXT / 4 {
             text::push_collapsed(&mut f.footer_text, s);
         }
-        if let Some(l) = self.link.as_mut() {
-            if l.text.len() < 512 {
-                text::push_collapsed(&mut l.text, s);
-            }
+        if self.link.is_some() && self.link_text.len() < 512 {
+            text::push_collapsed(&mut self.link_text, s);
         }
         if stack.iter().any(|s| s.heading) && self.heading.len() < 1024 {
             text::push_collapsed(&mut self.heading, s);
@@ -602,8 +602,8 @@ impl stream::Visitor for Walker {
         let stack = &self.stack;
         if fr.link {
             if let Some(l) = self.link.take() {
-                let mut text = l.text;
-                text::trim_end_space(&mut text);
+                // One allocation of the text's size; the buffer is kept for the next link.
+                let mut text = self.link_text.trim_end_matches(' ').to_string();
                 if text.is_empty() {
                     text = collapse_ws(&l.fallback);
                 }

@@ -223,28 +223,49 @@ pub fn price_of(v: &Value) -> Option<f64> {
 
 /// Parses a price string with thousands separators; `"1.234.000"` (vi/id style) is 1234000.
 pub fn parse_price(s: &str) -> Option<f64> {
-    let t: String = s
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
-        .collect();
-    if t.is_empty() {
+    // Every price-like string of every page comes here: its digits and separators are
+    // gathered on the stack (a heap buffer only for an absurdly long one).
+    let keep = |c: &u8| c.is_ascii_digit() || *c == b'.' || *c == b',';
+    let len = s.bytes().filter(keep).count();
+    if len == 0 {
         return None;
     }
-    let dots = t.matches('.').count();
-    let commas = t.matches(',').count();
-    let cleaned = if dots > 1
-        || (dots == 1
-            && commas == 0
-            && t.rsplit('.').next().map(|x| x.len()) == Some(3)
-            && t.len() > 4)
-    {
-        t.replace(['.', ','], "")
-    } else if commas == 1 && dots == 0 && t.rsplit(',').next().map(|x| x.len()) != Some(3) {
-        t.replace(',', ".")
+    let mut stack = [0u8; 64];
+    let mut heap = Vec::new();
+    let t: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
     } else {
-        t.replace(',', "")
+        heap.resize(len, 0);
+        &mut heap
     };
-    cleaned.parse().ok()
+    for (slot, c) in t.iter_mut().zip(s.bytes().filter(keep)) {
+        *slot = c;
+    }
+    let dots = t.iter().filter(|c| **c == b'.').count();
+    let commas = t.iter().filter(|c| **c == b',').count();
+    // Digits after the last `sep`.
+    let tail = |t: &[u8], sep: u8| t.iter().rev().take_while(|c| **c != sep).count();
+    // What each separator becomes: dropped (thousands) or a decimal point.
+    let (dot, comma) = if dots > 1 || (dots == 1 && commas == 0 && tail(t, b'.') == 3 && len > 4) {
+        (None, None)
+    } else if commas == 1 && dots == 0 && tail(t, b',') != 3 {
+        (None, Some(b'.'))
+    } else {
+        (Some(b'.'), None)
+    };
+    let mut w = 0;
+    for r in 0..len {
+        let c = match t[r] {
+            b'.' => dot,
+            b',' => comma,
+            d => Some(d),
+        };
+        if let Some(c) = c {
+            t[w] = c;
+            w += 1;
+        }
+    }
+    std::str::from_utf8(&t[..w]).ok()?.parse().ok()
 }
 
 fn str_of(v: Option<&&Value>) -> Option<String> {

@@ -107,6 +107,69 @@ fn prices_parse_in_local_formats() {
 }
 
 #[test]
+fn prices_parse_as_the_plain_string_rewrite_does() {
+    // The definition, with a string per step.
+    fn reference(s: &str) -> Option<f64> {
+        let t: String = s
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+            .collect();
+        if t.is_empty() {
+            return None;
+        }
+        let dots = t.matches('.').count();
+        let commas = t.matches(',').count();
+        let cleaned = if dots > 1
+            || (dots == 1
+                && commas == 0
+                && t.rsplit('.').next().map(|x| x.len()) == Some(3)
+                && t.len() > 4)
+        {
+            t.replace(['.', ','], "")
+        } else if commas == 1 && dots == 0 && t.rsplit(',').next().map(|x| x.len()) != Some(3) {
+            t.replace(',', ".")
+        } else {
+            t.replace(',', "")
+        };
+        cleaned.parse().ok()
+    }
+    let long = "9".repeat(100) + ".5";
+    let cases = [
+        "",
+        "원",
+        "0",
+        "1.5",
+        "1.500",
+        "11.500",
+        "1,5",
+        "1,500",
+        "1,50",
+        "12,345,678",
+        "1.234.567",
+        "1,234.56",
+        "1.234,56",
+        "₩ 29,000",
+        "$ 9.99 USD",
+        ".",
+        ",",
+        ".,",
+        "1..2",
+        "1,,2",
+        ",5",
+        "5,",
+        "000.000",
+        "1 234,5",
+        "Rp 1.250.000,-",
+        "¥1,200",
+        "12.3456",
+        &long,
+    ];
+    for c in cases {
+        assert_eq!(parse_price(c), reference(c), "{c:?}");
+    }
+}
+
+#[test]
 fn whitespace_is_collapsed_and_counted_piece_by_piece() {
     fn naive(s: &str) -> String {
         let mut out = String::new();
