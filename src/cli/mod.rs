@@ -223,7 +223,13 @@ pub fn main() -> ExitCode {
     };
     let code = rt.block_on(async {
         match cli.cmd {
-            Cmd::Check(a) => check::run(a).await,
+            Cmd::Check(a) => match tokio::spawn(check::run(a)).await {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("siteready: {e}");
+                    EXIT_USAGE
+                }
+            },
             Cmd::Batch(a) => batch::run(a).await,
             Cmd::Merge(a) => batch::merge(a),
             Cmd::Rules { cmd } => rules_cmd::run(cmd).await,
