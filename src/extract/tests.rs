@@ -194,6 +194,12 @@ fn whitespace_is_collapsed_and_counted_piece_by_piece() {
         "  배송비\u{3000}3,000원 \u{a0}\u{85}x\u{2028}y\u{200b}z\u{0}w ",
         "\u{1680}€ 19,90\u{202f}—\u{205f}😀\t\r\n\u{b}\u{c}end",
         "\u{1c}\u{1d}kept\u{2003}\u{200a}\u{200c}",
+        "Home › Teas · 80 °C – 2 min “quoted” …",
+        "ア イ\u{3000}ウ · 配送料",
+        " lead",
+        "trail ",
+        "two  spaces",
+        "a\u{a0}b\u{85}c\u{1680}d\u{202f}e\u{205f}f\u{2028}g",
     ];
     for s in samples {
         let want = naive(s);

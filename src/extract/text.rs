@@ -19,6 +19,16 @@ pub fn collapse_ws(s: &str) -> String {
 /// space are decoded.
 pub fn push_collapsed(out: &mut String, s: &str) -> usize {
     let b = s.as_bytes();
+    // Most pieces of text have nothing to collapse: they are copied whole and counted in bulk.
+    if let Some(&first) = b.first() {
+        if is_collapsed(s) && !(first == b' ' && (out.is_empty() || out.ends_with(' '))) {
+            out.push_str(s);
+            return b
+                .iter()
+                .map(|&c| usize::from((c as i8) >= -0x40 && c != b' '))
+                .sum();
+        }
+    }
     let mut chars = 0;
     let mut i = 0;
     while i < b.len() {
@@ -49,6 +59,27 @@ pub fn push_collapsed(out: &mut String, s: &str) -> usize {
         }
     }
     chars
+}
+
+/// Whether `s` has nothing to collapse: no whitespace but single ASCII spaces, no NUL. Written
+/// as flag-or loops over bytes, which the compiler vectorizes; only lead bytes of non-ASCII
+/// spaces (and of much else: `–`, `›`, `·`, kana) are decoded where they are.
+fn is_collapsed(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (mut odd, mut lead) = (0u8, 0u8);
+    for &c in b {
+        odd |= u8::from((c.wrapping_sub(b'\t') < 5) | (c == 0));
+        lead |= u8::from((c == 0xc2) | (c.wrapping_sub(0xe1) < 3));
+    }
+    for (&x, &y) in b.iter().zip(b.get(1..).unwrap_or_default()) {
+        odd |= u8::from((x == b' ') & (y == b' '));
+    }
+    odd == 0
+        && (lead == 0
+            || !b
+                .iter()
+                .enumerate()
+                .any(|(i, &c)| BYTE_CLASS[usize::from(c)] == MAYBE && space_at(s, i).0))
 }
 
 /// Removes the one trailing space [`push_collapsed`] may leave.
