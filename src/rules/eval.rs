@@ -25,6 +25,9 @@ pub(crate) struct Fast {
     /// …and by their href, in one pass over all hrefs, with only the literals an href can
     /// hold (a serialized URL is printable ASCII), which leaves few enough to skip fast.
     hrefs: Option<Screen>,
+    /// Per list a rule may read ([`List`]): which rules can match which items, in one pass
+    /// over all of them.
+    lists: [Option<Screen>; List::COUNT],
     /// Per screened page-text rule: where its matches can start, given where its literals are.
     starts: Vec<Option<Starts>>,
 }
@@ -54,6 +57,14 @@ impl Fast {
         let links = Screen::new(rules, &hirs, link, |_| true);
         let in_url = |l: &[u8]| l.iter().all(|b| (b' '..=b'~').contains(b));
         let hrefs = Screen::new(rules, &hirs, link, in_url);
+        let lists = List::ALL.map(|list| {
+            Screen::new(
+                rules,
+                &hirs,
+                |r| List::of(&r.signal) == Some(list),
+                |_| true,
+            )
+        });
         let starts = (0..rules.len())
             .map(|i| {
                 let back = screen.as_ref()?.back.get(i)?.as_ref()?;
@@ -66,6 +77,7 @@ impl Fast {
             screen,
             links,
             hrefs,
+            lists,
             starts,
         }
     }
@@ -102,8 +114,8 @@ struct Screen {
     find: Find,
     /// Literal id → the rules that require it.
     owners: Vec<Vec<usize>>,
-    /// Per rule: screened (false = always run).
-    screened: Vec<bool>,
+    /// Per rule: screened (false = always run). Shared with every [`Scan`].
+    screened: std::sync::Arc<[bool]>,
     /// Per rule: how far before its literal a match can start.
     back: Vec<Option<Back>>,
 }
@@ -379,7 +391,7 @@ impl Screen {
     fn new(
         rules: &[Rule],
         hirs: &[Option<Hir>],
-        of: fn(&Rule) -> bool,
+        of: impl Fn(&Rule) -> bool,
         keep: fn(&[u8]) -> bool,
     ) -> Option<Screen> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
@@ -418,41 +430,28 @@ impl Screen {
         Some(Screen {
             find: Find::new(literals)?,
             owners,
-            screened,
+            screened: screened.into(),
             back,
         })
     }
 
     /// Where each screened rule's literals occur in `text`.
+    /// Where each screened rule's literals occur in `text`. Costs what the text and the
+    /// occurrences cost, nothing per rule: lists of a few short items are scanned too.
     fn scan(&self, text: &str) -> Scan {
-        let n = self.screened.len();
         let mut found: Vec<(usize, usize)> = Vec::new();
-        let mut from = vec![0usize; n + 1];
         self.find.each(text, |lit, start| {
-            for &r in &self.owners[lit] {
-                from[r + 1] += 1;
-            }
-            found.push((lit, start));
+            found.extend(self.owners[lit].iter().map(|&r| (r, start)));
         });
-        for r in 0..n {
-            from[r + 1] += from[r];
+        // By rule, then by start (overlapping matches come in order of their ends).
+        found.sort_unstable();
+        found.dedup();
+        let (rule, at) = found.into_iter().unzip();
+        Scan {
+            screened: self.screened.clone(),
+            rule,
+            at,
         }
-        let mut at = vec![0usize; from[n]];
-        let mut next = from.clone();
-        for (lit, start) in found {
-            for &r in &self.owners[lit] {
-                at[next[r]] = start;
-                next[r] += 1;
-            }
-        }
-        // Overlapping matches come in order of their ends, not their starts.
-        for r in 0..n {
-            at[from[r]..from[r + 1]].sort_unstable();
-        }
-        let possible = (0..n)
-            .map(|r| !self.screened[r] || from[r + 1] > from[r])
-            .collect();
-        Scan { possible, from, at }
     }
 
     fn is_screened(&self, i: usize) -> bool {
@@ -462,7 +461,8 @@ impl Screen {
     /// Per rule: whether it can match `text` (always true for rules not screened).
     #[cfg(test)]
     fn possible(&self, text: &str) -> Vec<bool> {
-        self.scan(text).possible
+        let scan = self.scan(text);
+        (0..self.screened.len()).map(|i| scan.possible(i)).collect()
     }
 }
 
@@ -532,24 +532,24 @@ impl Find {
 /// What the screen found in one page's text.
 #[derive(Debug, Clone)]
 struct Scan {
-    /// Per rule: whether it can match the text at all.
-    possible: Vec<bool>,
-    /// Rule `i`'s literal occurrences are `at[from[i]..from[i + 1]]`.
-    from: Vec<usize>,
-    /// Start offsets of literal occurrences, ascending per rule.
+    /// The screen's rules (see [`Screen::screened`]).
+    screened: std::sync::Arc<[bool]>,
+    /// Per literal occurrence, ascending by rule: the rule it belongs to…
+    rule: Vec<usize>,
+    /// …and where it starts, ascending per rule.
     at: Vec<usize>,
 }
 
 impl Scan {
+    /// Whether rule `i` can match the text at all (always true for rules not screened).
     fn possible(&self, i: usize) -> bool {
-        self.possible.get(i).copied().unwrap_or(true)
+        !self.screened.get(i).copied().unwrap_or(false) || !self.occurrences(i).is_empty()
     }
 
     fn occurrences(&self, i: usize) -> &[usize] {
-        match (self.from.get(i), self.from.get(i + 1)) {
-            (Some(&a), Some(&b)) => self.at.get(a..b).unwrap_or(&[]),
-            _ => &[],
-        }
+        let from = self.rule.partition_point(|&r| r < i);
+        let to = from + self.rule[from..].partition_point(|&r| r == i);
+        &self.at[from..to]
     }
 }
 
@@ -929,6 +929,76 @@ struct Page<'f> {
     /// Where the screened page-text rules' literals occur (2xx pages).
     scan: Option<Scan>,
     links: std::cell::OnceCell<PageLinks>,
+    /// Per [`List`]: where its rules' literals occur, worked out when the first rule asks.
+    lists: [std::cell::OnceCell<ListScan>; List::COUNT],
+}
+
+/// The lists of short texts rules read item by item: a page has a handful of headings and
+/// buttons and a dozen script sources, and each of the many rules that read them used to run
+/// its pattern on every item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Headings,
+    Buttons,
+    Scripts,
+}
+
+impl List {
+    const COUNT: usize = 3;
+    const ALL: [List; List::COUNT] = [List::Headings, List::Buttons, List::Scripts];
+
+    fn of(signal: &Signal) -> Option<List> {
+        match signal {
+            Signal::Heading(_) => Some(List::Headings),
+            Signal::Button(_) => Some(List::Buttons),
+            Signal::ScriptSrc(_) => Some(List::Scripts),
+            _ => None,
+        }
+    }
+
+    fn items(self, f: &PageFacts) -> &[String] {
+        match self {
+            List::Headings => &f.headings,
+            List::Buttons => &f.buttons,
+            List::Scripts => &f.scripts,
+        }
+    }
+}
+
+/// One screen's pass over a list's items, end to end, each followed by a newline (which no
+/// literal holds, so every literal found lies within one item).
+struct ListScan {
+    scan: Scan,
+    /// Per item: where it ends in the scanned text (newline included).
+    ends: Vec<usize>,
+}
+
+impl ListScan {
+    fn new(screen: &Screen, items: &[String]) -> ListScan {
+        let mut all = String::with_capacity(items.iter().map(|t| t.len() + 1).sum());
+        let mut ends = Vec::with_capacity(items.len());
+        for t in items {
+            all.push_str(t);
+            all.push('\n');
+            ends.push(all.len());
+        }
+        ListScan {
+            scan: screen.scan(&all),
+            ends,
+        }
+    }
+
+    /// The items that hold one of rule `i`'s literals, in order.
+    fn candidates(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut last = None;
+        self.scan.occurrences(i).iter().filter_map(move |&q| {
+            let k = self.ends.partition_point(|&e| e <= q);
+            (last != Some(k)).then(|| {
+                last = Some(k);
+                k
+            })
+        })
+    }
 }
 
 /// The page's links as link rules read them, worked out when the first link rule runs.
@@ -1127,6 +1197,7 @@ impl RuleSet {
                 _ => None,
             },
             links: Default::default(),
+            lists: Default::default(),
         });
         for (i, r) in self.rules.iter().enumerate() {
             let Owner::Class(c) = r.owner else { continue };
@@ -1196,6 +1267,38 @@ impl RuleSet {
         }
     }
 
+    /// Rule `i`'s first hit in one of the page's lists: only on the items that hold one of its
+    /// literals, when the list's screen has the rule.
+    fn list_match(
+        &self,
+        i: usize,
+        re: &Regex,
+        page: &Page<'_>,
+        list: List,
+        evidence: bool,
+    ) -> Option<(String, String)> {
+        let items = list.items(page.facts);
+        if items.is_empty() {
+            return None;
+        }
+        let pat = self.pat(i, re);
+        let screen = self.fast.lists[list as usize]
+            .as_ref()
+            .filter(|s| s.is_screened(i));
+        match screen {
+            Some(screen) => {
+                let scan = page.lists[list as usize].get_or_init(|| ListScan::new(screen, items));
+                list_hit(
+                    scan.candidates(i)
+                        .filter_map(|k| items.get(k).map(String::as_str)),
+                    pat,
+                    evidence,
+                )
+            }
+            None => list_hit(items.iter().map(String::as_str), pat, evidence),
+        }
+    }
+
     /// Rule `i`'s hit on the page, if any: snippet and matched text, which are left empty when
     /// `evidence` is false (class rules only decide the page's classes).
     fn match_signal(
@@ -1246,11 +1349,7 @@ impl RuleSet {
                 self.pat(i, re),
                 evidence,
             ),
-            Signal::Heading(re) => list_hit(
-                f.headings.iter().map(String::as_str),
-                self.pat(i, re),
-                evidence,
-            ),
+            Signal::Heading(re) => self.list_match(i, re, page, List::Headings, evidence),
             Signal::Text { re, min_count, footer } => match &page.scan {
                 _ if *footer => text_hit(&f.footer_text, self.pat(i, re), *min_count, evidence),
                 // None of the literals every match needs is in the text.
@@ -1263,16 +1362,8 @@ impl RuleSet {
                 },
                 None => text_hit(&f.text, self.pat(i, re), *min_count, evidence),
             },
-            Signal::Button(re) => list_hit(
-                f.buttons.iter().map(String::as_str),
-                self.pat(i, re),
-                evidence,
-            ),
-            Signal::ScriptSrc(re) => list_hit(
-                f.scripts.iter().map(String::as_str),
-                self.pat(i, re),
-                evidence,
-            ),
+            Signal::Button(re) => self.list_match(i, re, page, List::Buttons, evidence),
+            Signal::ScriptSrc(re) => self.list_match(i, re, page, List::Scripts, evidence),
             Signal::Script(re) => text_hit(&f.inline_script, self.pat(i, re), 1, evidence),
             Signal::Input(re) => {
                 let re = self.pat(i, re);
@@ -1639,6 +1730,50 @@ mod fast_tests {
         ] {
             assert!(starts(narrow), "{narrow}");
         }
+    }
+
+    #[test]
+    fn list_screens_find_the_first_item_every_pattern_finds() {
+        let rules = RuleSet::embedded().unwrap();
+        let mut corpus = corpus(&rules);
+        let base = Url::parse("http://127.0.0.1/order/").unwrap();
+        let shop = r#"<script src="https://cdn.iamport.kr/v1/iamport.js"></script>
+            <script src="//js.tosspayments.com/v2/standard"></script><script src="/app.js"></script>
+            <h2>배송 안내</h2><h3>Refund Policy</h3><h2>교환/반품 안내</h2><h1>Checkout</h1>
+            <button>결제하기</button><button>Place order</button><input type=submit value="Pay now">"#;
+        corpus.push(crate::extract::extract(&base, shop, &[]));
+        let (mut screened, mut hits) = (0, 0);
+        for f in &corpus {
+            let page = Page {
+                facts: f,
+                scan: None,
+                links: Default::default(),
+                lists: Default::default(),
+            };
+            for (i, r) in rules.rules.iter().enumerate() {
+                let Some(list) = List::of(&r.signal) else {
+                    continue;
+                };
+                let (Signal::Heading(re) | Signal::Button(re) | Signal::ScriptSrc(re)) = &r.signal
+                else {
+                    continue;
+                };
+                let items = list.items(f).iter().map(String::as_str);
+                let want = list_hit(items, rules.pat(i, re), true);
+                let got = rules.list_match(i, re, &page, list, true);
+                assert_eq!(got, want, "rule {} on {:?}", r.id, list.items(f));
+                screened += usize::from(
+                    rules.fast.lists[list as usize]
+                        .as_ref()
+                        .is_some_and(|s| s.is_screened(i)),
+                );
+                hits += usize::from(want.is_some());
+            }
+        }
+        assert!(
+            screened > 1000 && hits > 20,
+            "{screened} screened, {hits} hits"
+        );
     }
 
     #[test]
