@@ -90,6 +90,7 @@ fn evaluate(b: Bencher, html: &str) {
             status: 200,
             facts: Some(black_box(&facts)),
             predicted: &[],
+            enough: None,
         })
     });
 }
@@ -166,6 +167,7 @@ fn score_after_200_pages(b: Bencher) {
             status: 200,
             facts: Some(&facts),
             predicted: &[],
+            enough: None,
         });
         ev.add_page(url.as_str(), &eval, Some(&facts));
     }

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::extract::{self, Area, PageFacts};
 use crate::render::{Rendered, Renderer};
 use crate::report::model::{self as m, Report, Status};
-use crate::rules::{PageEval, PageInput, RuleSet, PREREQUISITES};
+use crate::rules::{Enough, PageEval, PageInput, RuleSet, PREREQUISITES};
 use crate::score::{self, Access};
 
 /// What the user asked to check.
@@ -137,6 +137,7 @@ struct Done {
 async fn fetch_page(
     http: Arc<Http>,
     rules: Arc<RuleSet>,
+    enough: Arc<Enough>,
     scope: Scope,
     entry: Entry,
     cap: usize,
@@ -179,6 +180,7 @@ async fn fetch_page(
                 status,
                 facts: pf.as_ref(),
                 predicted: &predicted,
+                enough: Some(&enough),
             });
             (pf, ev, body)
         };
@@ -497,6 +499,7 @@ pub async fn audit_url(
             let task = inflight.spawn(fetch_page(
                 http.clone(),
                 rules.clone(),
+                evidence.enough(),
                 scope.clone(),
                 entry,
                 config.max_body,

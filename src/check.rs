@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::extract::PageFacts;
-use crate::rules::{Hit, Owner, PageEval, ProductTest, RuleSet, Signal};
+use crate::rules::{Enough, Hit, Owner, PageEval, ProductTest, RuleSet, Signal};
 
 /// Pages kept as evidence for one rule; more would only repeat the footer.
 const PER_RULE: usize = 3;
@@ -71,6 +71,8 @@ pub struct Evidence<'r> {
     /// Bumped whenever anything above changes, so a crawl re-scores only when it must.
     changes: u64,
     tally: Tally,
+    /// Rules with [`PER_RULE`] pages of evidence, for page tasks to skip their snippets.
+    enough: std::sync::Arc<Enough>,
 }
 
 impl<'r> Evidence<'r> {
@@ -82,6 +84,7 @@ impl<'r> Evidence<'r> {
             mismatches: Vec::new(),
             business_texts: Vec::new(),
             changes: 0,
+            enough: std::sync::Arc::new(Enough::new(rules.rules.len())),
             tally: Tally {
                 name_rules: rules
                     .rules
@@ -155,6 +158,11 @@ impl<'r> Evidence<'r> {
     }
 
     /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
+    /// The rules this evidence needs no more snippets for; it fills as pages are added.
+    pub fn enough(&self) -> std::sync::Arc<Enough> {
+        self.enough.clone()
+    }
+
     pub fn add_page(&mut self, url: &str, eval: &PageEval, facts: Option<&PageFacts>) {
         for Hit {
             rule,
@@ -170,6 +178,9 @@ impl<'r> Evidence<'r> {
                     snippet: snippet.clone(),
                     matched: matched.clone(),
                 });
+                if v.len() == PER_RULE {
+                    self.enough.set(*rule);
+                }
             }
         }
         let Some(f) = facts else { return };

@@ -413,6 +413,7 @@ mod tests {
                     status: 200,
                     facts: Some(&facts),
                     predicted: &[],
+                    enough: None,
                 });
                 ev.add_page(url.as_str(), &eval, Some(&facts));
                 let full: Vec<Status> = score(&ev, &Access::default(), Lang::En, &[])
@@ -424,5 +425,64 @@ mod tests {
             }
         }
         assert!(compared > 100, "{compared}");
+    }
+
+    /// Snippets skipped for rules with enough evidence were never part of the report: every
+    /// fixture site, each page evaluated both ways, keeps the same evidence and scores. The
+    /// pages are added twice over, as a long crawl sees the same footer on every page.
+    #[test]
+    fn skipped_snippets_change_no_evidence_and_no_score() {
+        let rules = RuleSet::embedded().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sites");
+        let mut skipped = 0;
+        for site in std::fs::read_dir(&root)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+        {
+            let mut files = Vec::new();
+            html_files(&site, &mut files);
+            let (mut lazy, mut full) = (Evidence::new(&rules), Evidence::new(&rules));
+            for (round, file) in files.iter().chain(&files).enumerate() {
+                let url = Url::parse(&format!("http://127.0.0.1:9/{round}")).unwrap();
+                let html = std::fs::read_to_string(file).unwrap_or_default();
+                let facts = crate::extract::extract(&url, &html, &rules.selectors);
+                let enough = lazy.enough();
+                let input = |enough| PageInput {
+                    url: &url,
+                    status: 200,
+                    facts: Some(&facts),
+                    predicted: &[],
+                    enough,
+                };
+                let (a, b) = (
+                    rules.evaluate(input(Some(&enough))),
+                    rules.evaluate(input(None)),
+                );
+                assert_eq!(
+                    a.hits.iter().map(|h| h.rule).collect::<Vec<_>>(),
+                    b.hits.iter().map(|h| h.rule).collect::<Vec<_>>()
+                );
+                skipped += a.hits.iter().filter(|h| h.snippet.is_empty()).count();
+                lazy.add_page(url.as_str(), &a, Some(&facts));
+                full.add_page(url.as_str(), &b, Some(&facts));
+            }
+            let found = |e: &Evidence| {
+                e.found
+                    .iter()
+                    .flatten()
+                    .map(|f| (f.url.clone(), f.snippet.clone(), f.matched.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(found(&lazy), found(&full), "{}", site.display());
+            let scores = |e: &Evidence| {
+                score(e, &Access::default(), Lang::En, &[])
+                    .iter()
+                    .map(|c| (c.status, c.score))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(scores(&lazy), scores(&full), "{}", site.display());
+        }
+        assert!(skipped > 100, "{skipped}");
     }
 }

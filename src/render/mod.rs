@@ -374,6 +374,7 @@ impl Renderer {
                     status: fetched.status,
                     facts: Some(f),
                     predicted,
+                    enough: None,
                 })
             };
             let mut eval = input(&facts);

@@ -894,6 +894,33 @@ pub struct PageInput<'a> {
     pub facts: Option<&'a PageFacts>,
     /// Classes predicted by the text of links that led here (a "Shipping" link → shipping page).
     pub predicted: &'a [usize],
+    /// Rules whose evidence the crawl has enough of: their hits here need no snippet.
+    pub enough: Option<&'a Enough>,
+}
+
+/// Rules a crawl has enough evidence for (a report shows a few pages per rule). Their hits on
+/// later pages are still reported, without the snippet and matched text, which would be thrown
+/// away: cutting snippets was a quarter of evaluating a typical page. Shared between a crawl
+/// and its page tasks; a rule, once set, stays set.
+#[derive(Debug)]
+pub struct Enough(Box<[std::sync::atomic::AtomicBool]>);
+
+impl Enough {
+    pub fn new(rules: usize) -> Enough {
+        Enough((0..rules).map(|_| Default::default()).collect())
+    }
+
+    pub fn set(&self, i: usize) {
+        if let Some(b) = self.0.get(i) {
+            b.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    pub fn has(&self, i: usize) -> bool {
+        self.0
+            .get(i)
+            .is_some_and(|b| b.load(std::sync::atomic::Ordering::Relaxed))
+    }
 }
 
 /// One matched rule on one page.
@@ -1235,7 +1262,10 @@ impl RuleSet {
                 continue;
             }
             let found = match &page {
-                Some(page) => self.match_signal(i, page, p.url, pq, p.status, true),
+                Some(page) => {
+                    let evidence = !p.enough.is_some_and(|e| e.has(i));
+                    self.match_signal(i, page, p.url, pq, p.status, evidence)
+                }
                 None => self.match_without_facts(i, pq, p.status),
             };
             if let Some((snippet, matched)) = found {
@@ -1895,6 +1925,7 @@ mod fast_tests {
                 status: 200,
                 facts: Some(f),
                 predicted: &[],
+                enough: None,
             });
             assert_eq!(rules.prices_screened(&f.text, ev.screen.as_ref()), want);
             found += want.len();
@@ -1945,6 +1976,7 @@ mod fast_tests {
                     status,
                     facts: Some(f),
                     predicted: &[],
+                    enough: None,
                 };
                 let (a, b) = (rules.evaluate(input()), plain.evaluate(input()));
                 assert_eq!(a.classes, b.classes, "page {n}");

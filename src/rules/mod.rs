@@ -13,7 +13,7 @@ use regex::Regex;
 use scraper::Selector;
 use sha2::{Digest, Sha256};
 
-pub use eval::{Hit, PageEval, PageInput, TextScan};
+pub use eval::{Enough, Hit, PageEval, PageInput, TextScan};
 
 use crate::error::{Error, Result};
 use crate::extract::Area;
