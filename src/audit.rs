@@ -430,8 +430,9 @@ pub async fn audit_url(
     let mut started = 0usize;
     let mut seed_done = false;
     let mut home_print: Option<Print> = None;
-    // The evidence counter last scored, the open checks it gave, and its distinct products.
-    let mut scored: (Option<u64>, Vec<bool>, usize) = (None, Vec::new(), 0);
+    // The evidence counter last scored, the open checks it gave, and its distinct products
+    // (from product pages and structured data, and in all).
+    let mut scored: (Option<u64>, Vec<bool>, (usize, usize)) = (None, Vec::new(), (0, 0));
     let mut soft404_print: Option<Print> = None;
     let concurrency = config.concurrency.max(1);
     // Per check, pages that could have given evidence but could not be read (robots, timeouts).
@@ -786,13 +787,14 @@ pub async fn audit_url(
                     .iter()
                     .map(|s| *s != Status::Pass)
                     .collect(),
-                evidence.distinct_count(),
+                (evidence.declared_count(), evidence.distinct_count()),
             );
         }
         let mut now_open = scored.1.clone();
         if let Some(p) = products_check {
-            let distinct = scored.2;
-            let settled = distinct >= 3 || (distinct >= 1 && pending_products == 0);
+            // Product pages settle it; a grid alone only when no product page is in sight.
+            let (declared, distinct) = scored.2;
+            let settled = declared >= 3 || (distinct >= 1 && pending_products == 0);
             now_open[p] |= !settled;
         }
         if now_open != open {

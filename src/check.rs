@@ -55,6 +55,12 @@ struct Tally {
     sold_out: usize,
 }
 
+/// Products read off the page's markup (a grid's cards, a detail page's `h1` and price)
+/// rather than declared in structured data.
+fn is_read(source: &str) -> bool {
+    matches!(source, "listing" | "detail")
+}
+
 fn is_sold_out(a: &str) -> bool {
     a.contains("OutOfStock") || a.contains("SoldOut") || a.contains("Discontinued")
 }
@@ -201,12 +207,20 @@ impl<'r> Evidence<'r> {
             .rules
             .class_index("product")
             .is_some_and(|c| eval.classes.contains(&c));
-        let shown = if is_product_page || !f.products.is_empty() {
+        // Cards read off a grid carry the price they were found by: there is nothing to
+        // compare, and a policy, cart or order page's tables are not a catalogue.
+        let declared = f.products.iter().filter(|p| !is_read(p.source)).count();
+        let cards_count = !self.rules.pages_never_list(&eval.classes);
+        let shown = if is_product_page || declared > 0 {
             self.rules.prices_screened(&f.text, eval.screen.as_ref())
         } else {
             Vec::new()
         };
         for p in &f.products {
+            let card = is_read(p.source);
+            if card && !cards_count {
+                continue;
+            }
             if self.products.len() < 2000 {
                 self.push_product(SiteProduct {
                     name: p.name.clone(),
@@ -216,7 +230,7 @@ impl<'r> Evidence<'r> {
                     source: p.source,
                 });
             }
-            if let Some(declared) = p.price {
+            if let Some(declared) = p.price.filter(|_| !card) {
                 if !shown.is_empty()
                     && declared > 0.0
                     && !shown
@@ -233,7 +247,7 @@ impl<'r> Evidence<'r> {
                 }
             }
         }
-        if is_product_page && f.products.is_empty() && self.products.len() < 2000 {
+        if is_product_page && declared == 0 && self.products.len() < 2000 {
             let name = f
                 .headings
                 .first()
@@ -260,6 +274,20 @@ impl<'r> Evidence<'r> {
         names.sort_unstable();
         names.dedup();
         names
+    }
+
+    /// Number of distinct product names seen on product pages and in structured data (not
+    /// read off a grid): the placeholder, zero-price and mismatch guards need those pages.
+    pub fn declared_count(&self) -> usize {
+        let mut names: Vec<&str> = self
+            .products
+            .iter()
+            .filter(|p| p.source != "listing")
+            .map(|p| p.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
     }
 
     /// Number of distinct product names seen.
@@ -347,7 +375,9 @@ impl<'r> Evidence<'r> {
                     matched: "OutOfStock".into(),
                 })
             }
-            ProductTest::PriceMismatch | ProductTest::CountAtLeast => self.product_rule_walk(i),
+            ProductTest::PriceMismatch
+            | ProductTest::CountAtLeast
+            | ProductTest::PricedCountAtLeast => self.product_rule_walk(i),
         }
     }
 
@@ -441,6 +471,31 @@ impl<'r> Evidence<'r> {
                 ),
                 matched: m.shown.first().cloned().unwrap_or_default(),
             }),
+            ProductTest::PricedCountAtLeast => {
+                let mut names: Vec<&str> = ps
+                    .iter()
+                    .filter(|p| p.price.is_some_and(|v| v > 0.0))
+                    .map(|p| p.name.as_str())
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                (names.len() >= *min_count).then(|| Found {
+                    url: ps
+                        .iter()
+                        .find(|p| p.price.is_some_and(|v| v > 0.0))
+                        .map(|p| p.url.clone())
+                        .unwrap_or_else(first_url),
+                    snippet: crate::extract::truncate_chars(
+                        &format!(
+                            "{} distinct products with a price: {}",
+                            names.len(),
+                            names.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+                        ),
+                        199,
+                    ),
+                    matched: names.len().to_string(),
+                })
+            }
             ProductTest::CountAtLeast => {
                 let names = self.distinct_products();
                 (names.len() >= *min_count).then(|| Found {

@@ -1,8 +1,10 @@
 //! Turns one HTML document into [`PageFacts`], once. Rules read facts, never HTML, so the DOM is
 //! dropped as soon as this module returns.
 
+mod cards;
 pub mod guard;
 pub mod lang;
+mod price;
 mod stream;
 mod structured;
 mod text;
@@ -14,6 +16,8 @@ use scraper::Selector;
 use serde::Serialize;
 use url::Url;
 
+pub use cards::Card;
+pub use price::{prices_in, PriceToken};
 pub use structured::{parse_price, short_type, ProductFact, StructuredItem};
 pub use text::{collapse_ws, snippet_around, truncate_chars};
 
@@ -257,6 +261,7 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         forms: Vec::new(),
         form_open: false,
         visible: 0,
+        cards: cards::Cards::default(),
     };
     let capped = stream::walk(&html, &mut w);
     let mut f = w.finish();
@@ -348,6 +353,8 @@ struct Walker {
     form_open: bool,
     /// Non-space characters of `f.text`, counted as it is written.
     visible: usize,
+    /// Product cards being recognised.
+    cards: cards::Cards,
 }
 
 impl stream::Visitor for Walker {
@@ -530,6 +537,11 @@ impl stream::Visitor for Walker {
         if fr.area.is_none() {
             fr.area = stack.last().and_then(|s| s.area);
         }
+        self.cards.open(
+            tag,
+            |a| el.attr(a),
+            fr.hidden || fr.area == Some(Area::Footer),
+        );
         if !fr.hidden && is_block(tag) {
             push_sep(&mut f.text);
             if fr.area == Some(Area::Footer) {
@@ -569,6 +581,7 @@ impl stream::Visitor for Walker {
         if top.hidden {
             return;
         }
+        self.cards.text(s);
         // Collapsed and counted as it is copied: the page's text is never copied twice.
         if f.text.len() < MAX_TEXT {
             let chars = text::push_collapsed(&mut f.text, s);
@@ -607,6 +620,7 @@ impl stream::Visitor for Walker {
                 if text.is_empty() {
                     text = collapse_ws(&l.fallback);
                 }
+                self.cards.link_text(&text);
                 if f.links.len() < MAX_LINKS {
                     f.links.push(Link {
                         url: l.url,
@@ -621,6 +635,7 @@ impl stream::Visitor for Walker {
         if fr.heading && !stack.iter().any(|s| s.heading) {
             let mut h = std::mem::take(&mut self.heading);
             text::trim_end_space(&mut h);
+            self.cards.heading_text(&h);
             if !h.is_empty() && f.headings.len() < 200 {
                 f.headings.push(h);
             }
@@ -654,6 +669,7 @@ impl stream::Visitor for Walker {
         if !fr.hidden && is_block(tag) {
             push_sep(&mut f.text);
         }
+        self.cards.close();
     }
 
     fn root_attrs(&mut self, el: &stream::Element<'_>) {
@@ -679,6 +695,30 @@ impl Walker {
         f.microdata = structured::finish(self.items);
         f.jsonld.truncate(256);
         f.products = structured::products(&f);
+        let (cards, detail) = self.cards.finish();
+        if let Some(c) = detail {
+            if !f.products.iter().any(|p| p.source != "listing") {
+                f.products.push(ProductFact {
+                    name: c.name,
+                    price: Some(c.price),
+                    currency: None,
+                    availability: None,
+                    source: "detail",
+                });
+            }
+        }
+        for c in cards {
+            if f.products.len() >= 256 {
+                break;
+            }
+            f.products.push(ProductFact {
+                name: c.name,
+                price: Some(c.price),
+                currency: None,
+                availability: None,
+                source: "listing",
+            });
+        }
         f.script_shell =
             self.visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
         f

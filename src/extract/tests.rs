@@ -291,3 +291,94 @@ fn base_tags_are_found_in_any_case_and_spacing() {
     let f = facts(r#"<basefont href="/no/"><a href="x">x</a>"#);
     assert_eq!(f.links[0].url.as_str(), "https://shop.example/products/x");
 }
+
+fn cards_of(f: &PageFacts) -> Vec<(String, f64)> {
+    f.products
+        .iter()
+        .filter(|p| p.source == "listing")
+        .map(|p| (p.name.clone(), p.price.unwrap_or(-1.0)))
+        .collect()
+}
+
+#[test]
+fn cafe24_cards_skip_hidden_labels_join_split_prices_and_skip_old_prices() {
+    let card = |n: &str, p: &str| {
+        format!(
+            r#"<li class="xans-record-"><div class="thumbnail"><a href="/p"><img alt=""></a></div>
+            <strong class="name"><a href="/p"><span class="title displaynone">상품명</span> : <span>{n}</span></a></strong>
+            <ul><li><del>99,000원</del></li><li class="price"><span class="title displaynone">판매가</span> <span>{p}</span><span>원</span></li></ul></li>"#
+        )
+    };
+    let html = format!(
+        r#"<p class="banner">무료배송 50,000원 이상</p><ul class="prdList">{}{}{}</ul><div id="footer">배송비 3,000원</div>"#,
+        card("청자 찻잔", "16,000"),
+        card("백자 밥공기", "8,500"),
+        card("유기 수저", "42,000")
+    );
+    assert_eq!(
+        cards_of(&facts(&html)),
+        vec![
+            ("청자 찻잔".to_string(), 16000.0),
+            ("백자 밥공기".to_string(), 8500.0),
+            ("유기 수저".to_string(), 42000.0)
+        ]
+    );
+}
+
+#[test]
+fn cafe24_visible_field_labels_are_not_names() {
+    let html = r#"<ul class="prdList"><li><strong class="name"><a href="/a"><span class="title">상품명</span> : <span>머그컵</span></a></strong><span>18,000원</span></li>
+        <li><strong class="name"><a href="/b"><span class="title">상품명</span> : <span>도마</span></a></strong><span>32,000원</span></li></ul>"#;
+    assert_eq!(
+        cards_of(&facts(html)),
+        vec![
+            ("머그컵".to_string(), 18000.0),
+            ("도마".to_string(), 32000.0)
+        ]
+    );
+}
+
+#[test]
+fn woocommerce_and_shopify_cards() {
+    let woo = r#"<ul class="products"><li class="product"><a class="woocommerce-LoopProduct-link" href="/product/a/"><img alt="a"><h2 class="woocommerce-loop-product__title">Linen Apron</h2><span class="price"><del>$50.00</del> <ins>$40.00</ins></span></a><a class="button">Add to cart</a></li>
+        <li class="product"><a href="/product/b/"><h2 class="woocommerce-loop-product__title">Oak Board</h2><span class="price">$25.00</span></a><a class="button">Add to cart</a></li></ul>"#;
+    assert_eq!(
+        cards_of(&facts(woo)),
+        vec![
+            ("Linen Apron".to_string(), 40.0),
+            ("Oak Board".to_string(), 25.0)
+        ]
+    );
+    let shopify = r#"<ul class="grid product-grid"><li class="grid__item"><div class="card"><h3 class="card__heading"><a href="/products/wings">Chicken Wings</a></h3>
+        <div class="price"><span class="visually-hidden">Regular price</span><span class="price-item">From £4.95 GBP</span></div></div></li>
+        <li class="grid__item"><div class="card"><h3 class="card__heading"><a href="/products/ribs">Pork Ribs</a></h3><div class="price"><span class="price-item">£12.95 GBP</span></div></div></li></ul>"#;
+    assert_eq!(
+        cards_of(&facts(shopify)),
+        vec![
+            ("Chicken Wings".to_string(), 4.95),
+            ("Pork Ribs".to_string(), 12.95)
+        ]
+    );
+}
+
+#[test]
+fn a_lone_priced_block_or_plain_rows_are_not_a_grid() {
+    // One featured block is not a grid; rows whose only name is plain text need three.
+    let one = r#"<div class="hero"><h2>Summer sale</h2><p>Everything from $9.99</p></div>"#;
+    assert!(cards_of(&facts(one)).is_empty());
+    let two_rows = r#"<table><tr><td>Standard</td><td>$5.00</td></tr><tr><td>Express</td><td>$15.00</td></tr></table>"#;
+    assert!(cards_of(&facts(two_rows)).is_empty());
+}
+
+#[test]
+fn a_detail_page_is_read_off_its_h1_and_price_slot() {
+    let html = r#"<div class="banner">FREE Shipping on Orders Above ₹999</div><h1>Brass Bansuri</h1>
+        <div class="product-price-box"><div class="product-mrp">MRP <span>₹100</span></div><div class="product-price">₹79</div></div>"#;
+    let f = facts(html);
+    let d: Vec<_> = f.products.iter().filter(|p| p.source == "detail").collect();
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        (d[0].name.as_str(), d[0].price),
+        ("Brass Bansuri", Some(79.0))
+    );
+}

@@ -137,6 +137,8 @@ pub enum ProductTest {
     AllSoldOut,
     PriceMismatch,
     CountAtLeast,
+    /// At least `min_count` distinct names with a price above 0 (a priced grid).
+    PricedCountAtLeast,
 }
 
 /// A compiled signal.
@@ -618,6 +620,19 @@ impl RuleSet {
         self.classes.iter().position(|c| c.id == id)
     }
 
+    /// Whether a page of these classes is one whose repeated priced blocks are not a product
+    /// grid: policy pages (shipping-fee tables), carts and order forms (the buyer's own lines).
+    pub fn pages_never_list(&self, classes: &[usize]) -> bool {
+        classes.iter().any(|&c| {
+            self.classes.get(c).is_some_and(|k| {
+                matches!(
+                    k.id.as_str(),
+                    "shipping_page" | "refund_page" | "policy" | "cart" | "order"
+                )
+            })
+        })
+    }
+
     /// Prices written on a page, read with the rules tagged `price`.
     pub fn prices_in(&self, text: &str) -> Vec<(f64, String)> {
         self.prices_screened(text, None)
@@ -850,8 +865,9 @@ fn compile_rule(
                 Some("all_sold_out") => Some(ProductTest::AllSoldOut),
                 Some("price_mismatch") => Some(ProductTest::PriceMismatch),
                 Some("count_at_least") => Some(ProductTest::CountAtLeast),
+                Some("priced_count_at_least") => Some(ProductTest::PricedCountAtLeast),
                 other => {
-                    e(ld, format!("kind 'products' needs test = all_names_match | any_name_match | all_prices_zero | all_sold_out | price_mismatch | count_at_least (got {other:?})"));
+                    e(ld, format!("kind 'products' needs test = all_names_match | any_name_match | all_prices_zero | all_sold_out | price_mismatch | count_at_least | priced_count_at_least (got {other:?})"));
                     None
                 }
             };

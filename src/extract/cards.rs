@@ -1,0 +1,496 @@
+//! Product cards on listing and home pages: repeated sibling blocks that each carry a product
+//! name and a price (Cafe24 `ul.prdList > li`, Shopify `product-card`, WooCommerce
+//! `ul.products li.product`, a plain `div.grid > div.item`, a table of `td` cells).
+//!
+//! A reviewer accepts a grid of named, priced goods as "products listed", and most shops show
+//! one on the home page or a category page long before any structured data. The detector reads
+//! how cards are built, not what a platform calls them: while the document streams by, every
+//! open element learns the best name and the prices inside it; an element holding one name and
+//! one to four prices is a card candidate for its parent; a parent with at least two candidates
+//! of the same shape (tag and first class) holds a grid, whose cards become products.
+
+use super::price::{has_price, prices_in};
+
+/// How far up a name or a price is told to its ancestors: no card wraps its name deeper.
+const REACH: usize = 12;
+/// Candidates one element keeps, and cards one page gives.
+const MAX_KIDS: usize = 400;
+const MAX_CARDS: usize = 300;
+
+/// A product card as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub name: String,
+    pub price: f64,
+}
+
+/// Where a name was read: a higher rank is a surer name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// The first name-like text of the block.
+    Text = 0,
+    /// The text of a link (usually to the detail page).
+    Link = 1,
+    /// An `h1`–`h6`.
+    Heading = 2,
+    /// An element whose class names it (`name`, `title`, `tit`, `subject`).
+    Named = 3,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    sig: u64,
+    name: u32,
+    rank: Rank,
+    price: f64,
+}
+
+#[derive(Default)]
+struct Node {
+    /// Shape of the element: tag and first class, hashed.
+    sig: u64,
+    skip: bool,
+    concealed: bool,
+    /// A struck-through or former price (`<del>`, `was_price`, `consumer_price`): not the
+    /// price a buyer pays.
+    old: bool,
+    /// The element's class says it holds the price (`product-price`, `price__regular`).
+    price_slot: bool,
+    /// Best name inside, as an index into [`Cards::names`].
+    name: Option<(Rank, u32)>,
+    prices: u8,
+    price: Option<f64>,
+    kids: Vec<Candidate>,
+}
+
+/// Card detection state, fed by the extractor as the document streams by.
+#[derive(Default)]
+pub(super) struct Cards {
+    stack: Vec<Node>,
+    names: Vec<String>,
+    /// Depth (stack length) of the outermost open element whose class names a product name,
+    /// and its text so far.
+    named: Option<usize>,
+    named_buf: String,
+    /// The previous short text piece, for prices split over two elements (`16,000` `원`).
+    prev: String,
+    prev_priced: bool,
+    cards: Vec<Card>,
+    /// The first price inside an element whose class says "price": a detail page's price.
+    main_price: Option<f64>,
+    /// Depth of the open `h1`, its text, and the page's `h1`s counted.
+    h1: Option<usize>,
+    h1_buf: String,
+    h1_count: u32,
+    h1_first: Option<String>,
+}
+
+impl Cards {
+    /// An element opens. `skip`: hidden containers, footers and navigation, whose blocks are
+    /// not product cards.
+    pub(super) fn open<'a>(
+        &mut self,
+        tag: &str,
+        attr: impl Fn(&str) -> Option<&'a str>,
+        skip: bool,
+    ) {
+        let class = attr("class").unwrap_or("");
+        let parent = self.stack.last();
+        let concealed = parent.is_some_and(|p| p.concealed) || conceals(class, &attr);
+        let first_class = class.split_ascii_whitespace().next().unwrap_or("");
+        let lower = class.to_ascii_lowercase();
+        let old = parent.is_some_and(|p| p.old)
+            || matches!(tag, "del" | "s" | "strike")
+            || OLD_PRICE.iter().any(|w| lower.contains(w))
+            || attr("style").is_some_and(|s| s.contains("line-through"));
+        let node = Node {
+            sig: fnv(
+                tag.as_bytes(),
+                fnv(first_class.as_bytes(), 0xcbf2_9ce4_8422_2325),
+            ),
+            skip: skip || parent.is_some_and(|p| p.skip),
+            concealed,
+            old,
+            price_slot: lower.contains("price") && !old,
+            ..Node::default()
+        };
+        if tag == "h1" && !node.skip && self.h1.is_none() {
+            self.h1 = Some(self.stack.len() + 1);
+            self.h1_buf.clear();
+        }
+        if self.named.is_none() && !node.skip && names_a_product(tag, class) {
+            self.named = Some(self.stack.len() + 1);
+            self.named_buf.clear();
+        }
+        self.stack.push(node);
+    }
+
+    /// Visible text (not script, style or title).
+    pub(super) fn text(&mut self, s: &str) {
+        let Some(top) = self.stack.last() else { return };
+        if top.concealed || top.skip {
+            return;
+        }
+        let t = s.trim();
+        if t.is_empty() {
+            return;
+        }
+        if self.h1.is_some() && self.h1_buf.len() < 300 {
+            if !self.h1_buf.is_empty() {
+                self.h1_buf.push(' ');
+            }
+            self.h1_buf.push_str(t);
+        }
+        if self.named.is_some() && self.named_buf.len() < 300 {
+            if !self.named_buf.is_empty() {
+                self.named_buf.push(' ');
+            }
+            self.named_buf.push_str(t);
+        }
+        let mut priced = false;
+        for p in prices_in(t) {
+            self.tell_price(p.value);
+            priced = true;
+        }
+        if !priced && t.len() <= 24 && !self.prev.is_empty() && !self.prev_priced {
+            let joined = format!("{}{}", self.prev, t);
+            if let Some(p) = prices_in(&joined).first() {
+                self.tell_price(p.value);
+                priced = true;
+            }
+        }
+        if !priced {
+            self.offer(t, Rank::Text);
+        }
+        self.prev.clear();
+        if t.len() <= 24 {
+            self.prev.push_str(t);
+        }
+        self.prev_priced = priced;
+    }
+
+    /// A link's or a heading's text, told while its element is still open.
+    pub(super) fn link_text(&mut self, s: &str) {
+        self.offer(s, Rank::Link);
+    }
+
+    pub(super) fn heading_text(&mut self, s: &str) {
+        self.offer(s, Rank::Heading);
+    }
+
+    /// The innermost open element closes.
+    pub(super) fn close(&mut self) {
+        if self.h1 == Some(self.stack.len()) {
+            self.h1 = None;
+            self.h1_count += 1;
+            if self.h1_first.is_none() {
+                self.h1_first = name_like(&self.h1_buf);
+            }
+        }
+        if self.named == Some(self.stack.len()) {
+            self.named = None;
+            let buf = std::mem::take(&mut self.named_buf);
+            self.offer(&buf, Rank::Named);
+            self.named_buf = buf;
+        }
+        let Some(node) = self.stack.pop() else { return };
+        if !node.kids.is_empty() {
+            self.grid(&node.kids);
+        }
+        if node.skip {
+            return;
+        }
+        if let (Some((rank, name)), Some(price), 1..=4) = (node.name, node.price, node.prices) {
+            if let Some(parent) = self.stack.last_mut() {
+                if parent.kids.len() < MAX_KIDS {
+                    parent.kids.push(Candidate {
+                        sig: node.sig,
+                        name,
+                        rank,
+                        price,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The cards found, each name once; and, on a page without a grid, the one product its
+    /// only `h1` names when an element classed as a price shows one (a detail page, however
+    /// its URL is shaped).
+    pub(super) fn finish(self) -> (Vec<Card>, Option<Card>) {
+        let mut out: Vec<Card> = Vec::new();
+        for c in self.cards {
+            if !out.iter().any(|o| o.name == c.name) {
+                out.push(c);
+            }
+        }
+        let detail = match (self.h1_count, self.h1_first, self.main_price) {
+            (1, Some(name), Some(price)) if out.is_empty() => Some(Card { name, price }),
+            _ => None,
+        };
+        (out, detail)
+    }
+
+    /// Siblings of one shape that each hold a name and a price make a grid: at least two
+    /// with surer names, three when a name is only the block's first text.
+    fn grid(&mut self, kids: &[Candidate]) {
+        let mut done: Vec<u64> = Vec::new();
+        for k in kids {
+            if done.contains(&k.sig) {
+                continue;
+            }
+            done.push(k.sig);
+            let group: Vec<&Candidate> = kids.iter().filter(|c| c.sig == k.sig).collect();
+            let weak = group.iter().any(|c| c.rank == Rank::Text);
+            if group.len() < if weak { 3 } else { 2 } {
+                continue;
+            }
+            for c in group {
+                if self.cards.len() >= MAX_CARDS {
+                    return;
+                }
+                self.cards.push(Card {
+                    name: self.names[c.name as usize].clone(),
+                    price: c.price,
+                });
+            }
+        }
+    }
+
+    fn tell_price(&mut self, value: f64) {
+        let n = self.stack.len();
+        let window = &self.stack[n.saturating_sub(REACH)..];
+        if window.last().is_some_and(|t| t.old) {
+            return;
+        }
+        if self.main_price.is_none() && window.iter().any(|t| t.price_slot) {
+            self.main_price = Some(value);
+        }
+        for node in self.stack[n.saturating_sub(REACH)..].iter_mut() {
+            node.prices = node.prices.saturating_add(1);
+            node.price = Some(value);
+        }
+    }
+
+    /// Offers `s` as the name of the open elements that have no surer one.
+    fn offer(&mut self, s: &str, rank: Rank) {
+        let Some(name) = name_like(s) else { return };
+        let n = self.stack.len();
+        if self.stack.last().is_none_or(|t| t.concealed || t.skip) {
+            return;
+        }
+        let mut idx = None;
+        for node in self.stack[n.saturating_sub(REACH)..].iter_mut().rev() {
+            if node.name.is_some_and(|(r, _)| r >= rank) {
+                break;
+            }
+            let i = *idx.get_or_insert_with(|| {
+                self.names.push(name.clone());
+                (self.names.len() - 1) as u32
+            });
+            node.name = Some((rank, i));
+        }
+    }
+}
+
+/// Whether the class names the element that holds a product's name. The outermost such
+/// element wins: Cafe24 writes `strong.name > span.title "상품명" : span "머그컵"`.
+fn names_a_product(tag: &str, class: &str) -> bool {
+    !matches!(
+        tag,
+        "html"
+            | "body"
+            | "main"
+            | "section"
+            | "ul"
+            | "ol"
+            | "table"
+            | "form"
+            | "header"
+            | "footer"
+            | "nav"
+    ) && class.split_ascii_whitespace().any(|w| {
+        let w = w.to_ascii_lowercase();
+        w.contains("name") || w.contains("title") || w.contains("tit") || w.contains("subject")
+    }) && !class.to_ascii_lowercase().contains("price")
+}
+
+/// Text a browser shows only to screen readers, or not at all (Cafe24's `displaynone` labels
+/// such as `상품명 :` and `판매가 :` sit inside every card).
+fn conceals<'a>(class: &str, attr: &impl Fn(&str) -> Option<&'a str>) -> bool {
+    let hidden_class = class.split_ascii_whitespace().any(|w| {
+        matches!(
+            w.to_ascii_lowercase().as_str(),
+            "displaynone"
+                | "sr-only"
+                | "visually-hidden"
+                | "visuallyhidden"
+                | "screen-reader-text"
+                | "blind"
+                | "hidden"
+                | "hide"
+                | "a11y-hidden"
+        )
+    });
+    let hidden_style = attr("style").is_some_and(|s| {
+        let s: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        s.contains("display:none") || s.contains("visibility:hidden")
+    });
+    hidden_class || hidden_style || attr("hidden").is_some() || attr("aria-hidden") == Some("true")
+}
+
+/// `s` as a product name, when it can be one: letters, not too short or long, not a price,
+/// not a button or badge word, a leading field label (`상품명 :`) removed.
+fn name_like(s: &str) -> Option<String> {
+    let mut t = s.trim();
+    for label in ["상품명", "제품명", "Product name", "Name"] {
+        if let Some(rest) = t.strip_prefix(label) {
+            let rest = rest.trim_start();
+            if let Some(r) = rest.strip_prefix([':', '：']) {
+                t = r.trim();
+            }
+        }
+    }
+    t = t
+        .trim_start_matches([':', '：', '-', '·', '|'])
+        .trim_start();
+    // A link around the whole card reads "Name $40.00": the name is what precedes the price.
+    if let Some(p) = prices_in(t).first() {
+        t = t[..p.start].trim();
+    }
+    let chars = t.chars().count();
+    if !(2..=150).contains(&chars) || !t.chars().any(char::is_alphabetic) || has_price(t) {
+        return None;
+    }
+    let lower = t.to_lowercase();
+    let lower = lower.trim_end_matches([':', '：', '!', '.']).trim();
+    if STOP.contains(&lower)
+        || lower
+            .chars()
+            .all(|c| !c.is_alphabetic() || c.is_ascii_digit())
+    {
+        return None;
+    }
+    Some(t.to_string())
+}
+
+/// Classes of a former or list price shown beside the price a buyer pays.
+const OLD_PRICE: &[&str] = &[
+    "mrp",
+    "compare",
+    "consumer",
+    "was_price",
+    "was-price",
+    "wasprice",
+    "old_price",
+    "old-price",
+    "oldprice",
+    "price-old",
+    "price_old",
+    "price--old",
+    "original-price",
+    "original_price",
+    "list-price",
+    "strike",
+];
+
+/// Words on cards that are not names: buttons, badges and field labels.
+const STOP: &[&str] = &[
+    "new",
+    "sale",
+    "best",
+    "hot",
+    "md",
+    "md's pick",
+    "sold out",
+    "soldout",
+    "out of stock",
+    "in stock",
+    "add to cart",
+    "add to bag",
+    "add to basket",
+    "buy now",
+    "shop now",
+    "quick view",
+    "quick shop",
+    "quickview",
+    "view",
+    "view more",
+    "more",
+    "read more",
+    "details",
+    "choose options",
+    "select options",
+    "wishlist",
+    "compare",
+    "price",
+    "regular price",
+    "sale price",
+    "unit price",
+    "from",
+    "reviews",
+    "review",
+    "품절",
+    "신상품",
+    "추천",
+    "할인",
+    "장바구니",
+    "장바구니 담기",
+    "바로구매",
+    "구매하기",
+    "관심상품",
+    "옵션보기",
+    "미리보기",
+    "더보기",
+    "리뷰",
+    "판매가",
+    "소비자가",
+    "할인가",
+    "정가",
+    "가격",
+    "적립금",
+    "売り切れ",
+    "カートに入れる",
+    "価格",
+    "税込",
+    "hết hàng",
+    "mua ngay",
+    "giá",
+    "habis",
+    "harga",
+    "beli",
+];
+
+fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for b in bytes {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_exclude_labels_prices_and_buttons() {
+        assert_eq!(
+            name_like("상품명 : 무쇠 프라이팬"),
+            Some("무쇠 프라이팬".into())
+        );
+        assert_eq!(
+            name_like("Linen Apron $40.00 USD"),
+            Some("Linen Apron".into())
+        );
+        assert_eq!(name_like("Add to cart"), None);
+        assert_eq!(name_like("품절"), None);
+        assert_eq!(name_like("₩6,400"), None);
+        assert_eq!(name_like("12"), None);
+        assert_eq!(name_like("Sold out"), None);
+    }
+}

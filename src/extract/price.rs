@@ -1,0 +1,125 @@
+//! Price tokens in visible text: a number written with a currency (`6,400원`, `₩6,400`,
+//! `950.000 đ`, `Rp 220.000,-`, `1,800円`, `NT$1,200`, `฿590`, `$40.00`, `Rs. 450`, `€ 25,00`).
+//!
+//! Product cards are recognised by the price they carry, so this reads every currency a shop in
+//! our markets prints, and nothing that is merely a number (a year, a phone number, a count).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::structured::parse_price;
+
+/// A price as written, and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceToken {
+    pub value: f64,
+    pub text: String,
+    /// Byte range of the token in the text it was read from.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Currency before the number (`₩`, `$`, `Rp`, `NT$` …) or after it (`원`, `円`, `đ` …).
+static PRICE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:(?:NT|US|CA|AU|NZ|HK|S|R|A|C)?\$|₩|€|£|¥|￥|₫|฿|₹|₱|",
+        r"\b(?:Rp|Rs|RM|KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)\b\.?)",
+        r"\s?(\d[\d.,]*\d|\d)",
+        r"|(\d[\d.,]*\d|\d)\s?(?:원|円|元|₫|đ|VNĐ|€|\$|บาท|",
+        r"(?:KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)\b)"
+    ))
+    .ok()
+});
+
+/// Every price token in `s`, in order. Cheap on text without digits.
+pub fn prices_in(s: &str) -> Vec<PriceToken> {
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let Some(re) = PRICE.as_ref() else {
+        return Vec::new();
+    };
+    re.captures_iter(s)
+        .filter_map(|c| {
+            let whole = c.get(0)?;
+            let num = c.get(1).or_else(|| c.get(2))?.as_str();
+            let value = parse_price(num.trim_end_matches(['.', ',']))?;
+            Some(PriceToken {
+                value,
+                text: whole.as_str().to_string(),
+                start: whole.start(),
+                end: whole.end(),
+            })
+        })
+        .collect()
+}
+
+/// Whether `s` holds a price token (no allocation for text without one).
+pub fn has_price(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit()) && PRICE.as_ref().is_some_and(|re| re.is_match(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(s: &str) -> f64 {
+        let t = prices_in(s);
+        assert_eq!(t.len(), 1, "{s:?} → {t:?}");
+        t[0].value
+    }
+
+    #[test]
+    fn reads_every_currency_a_card_prints() {
+        assert_eq!(one("6400원"), 6400.0);
+        assert_eq!(one("6,400 원"), 6400.0);
+        assert_eq!(one("₩6,400"), 6400.0);
+        assert_eq!(one("KRW 29,000"), 29000.0);
+        assert_eq!(one("950.000 đ"), 950000.0);
+        assert_eq!(one("350.000₫"), 350000.0);
+        assert_eq!(one("Rp 220.000,-"), 220000.0);
+        assert_eq!(one("Rp. 1.250.000"), 1250000.0);
+        assert_eq!(one("1,800円"), 1800.0);
+        assert_eq!(one("¥3,980"), 3980.0);
+        assert_eq!(one("199元"), 199.0);
+        assert_eq!(one("NT$1,200"), 1200.0);
+        assert_eq!(one("฿590"), 590.0);
+        assert_eq!(one("590 บาท"), 590.0);
+        assert_eq!(one("$40.00"), 40.0);
+        assert_eq!(one("From £4.95 GBP"), 4.95);
+        assert_eq!(one("€ 25,00"), 25.0);
+        assert_eq!(one("19,90 €"), 19.9);
+        assert_eq!(one("Rs. 450"), 450.0);
+        assert_eq!(one("₹1,299"), 1299.0);
+        assert_eq!(one("RM 45.90"), 45.9);
+        assert_eq!(one("250$"), 250.0);
+        assert_eq!(one("35.90 USD"), 35.9);
+        assert_eq!(one("23000 원"), 23000.0);
+    }
+
+    #[test]
+    fn finds_sale_and_regular_price_in_one_text() {
+        let t = prices_in("Regular price $50.00 Sale price $40.00");
+        assert_eq!(
+            t.iter().map(|p| p.value).collect::<Vec<_>>(),
+            vec![50.0, 40.0]
+        );
+    }
+
+    #[test]
+    fn plain_numbers_are_not_prices() {
+        for s in [
+            "2024",
+            "Tel 02-123-4567",
+            "3 items",
+            "사업자등록번호 123-45-67890",
+            "Size 250",
+            "Rpm 3000",
+            "USDA certified 100%",
+        ] {
+            assert!(prices_in(s).is_empty(), "{s:?} → {:?}", prices_in(s));
+            assert!(!has_price(s), "{s:?}");
+        }
+    }
+}
