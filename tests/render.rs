@@ -21,9 +21,16 @@ fn config(render: RenderMode) -> Config {
 }
 
 /// False (and a note on stderr) when Chromium is not installed here.
+/// Whether Chromium is here. Locally a missing browser skips the test with a message; with
+/// `SITEREADY_REQUIRE_CHROMIUM=1` (set by CI) it is a failure: a test that passes because its
+/// tool is missing proves nothing.
 fn have_chromium() -> bool {
     let ok = siteready::render::chromium_available(&Config::default());
     if !ok {
+        assert!(
+            std::env::var("SITEREADY_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+            "Chromium not found ($CHROME or /usr/bin/chromium) and SITEREADY_REQUIRE_CHROMIUM=1"
+        );
         eprintln!("skipped: Chromium not found ($CHROME or /usr/bin/chromium)");
     }
     ok

@@ -167,6 +167,10 @@ fn assert_dom_has_verdict_and_cards(dom: &str, ready: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_renders_in_chromium_without_console_errors() {
     let Some(chrome) = find_chrome() else {
+        assert!(
+            std::env::var("SITEREADY_REQUIRE_CHROMIUM").as_deref() != Ok("1"),
+            "no Chromium found and SITEREADY_REQUIRE_CHROMIUM=1"
+        );
         eprintln!(
             "SKIPPED report_renders_in_chromium_without_console_errors: no Chromium found \
              (apt-get install chromium, or set CHROME=/path/to/chrome)"

@@ -404,6 +404,51 @@ impl stream::Visitor for Walker {
                     }
                 }
             }
+            "button" | "input" | "div" | "span" | "li" | "td" | "img"
+                if self.link.is_none() && el.attr("onclick").is_some() =>
+            {
+                // `<button onclick="location.href='/order/order.php'">바로 구매</button>`: how
+                // hand-built and Godomall shops lead from a product to the cart and the order.
+                if let Some(url) = el
+                    .attr("onclick")
+                    .and_then(script_target)
+                    .and_then(|t| resolve(base, t))
+                {
+                    let area = current_area(stack);
+                    let value = if tag == "input" {
+                        el.attr("value").or_else(|| el.attr("alt"))
+                    } else {
+                        None
+                    };
+                    match value {
+                        Some(v) => {
+                            if f.links.len() < MAX_LINKS {
+                                f.links.push(Link {
+                                    url,
+                                    text: collapse_ws(v),
+                                    area,
+                                });
+                            }
+                        }
+                        None => {
+                            self.link_text.clear();
+                            self.link = Some(OpenLink {
+                                url,
+                                fallback: el.attr("title").unwrap_or("").to_string(),
+                                area,
+                            });
+                            fr.link = true;
+                        }
+                    }
+                }
+                if tag == "button" {
+                    fr.button = true;
+                    self.button.clear();
+                }
+                if tag == "input" {
+                    push_input(f, &mut self.forms, self.form_open, el);
+                }
+            }
             "img" => {
                 if let (Some(l), Some(alt)) = (self.link.as_mut(), el.attr("alt")) {
                     l.fallback.push_str(alt);
@@ -418,25 +463,7 @@ impl stream::Visitor for Walker {
                 fr.button = true;
                 self.button.clear();
             }
-            "input" => {
-                let kind = el.attr("type").unwrap_or("text").to_ascii_lowercase();
-                let value = el.attr("value").unwrap_or("").to_string();
-                if matches!(kind.as_str(), "submit" | "button" | "image") {
-                    let v = collapse_ws(el.attr("value").or_else(|| el.attr("alt")).unwrap_or(""));
-                    if !v.is_empty() {
-                        f.buttons.push(v);
-                    }
-                }
-                if self.form_open {
-                    if let Some(form) = self.forms.last_mut() {
-                        form.inputs.push(Input {
-                            kind,
-                            name: el.attr("name").unwrap_or("").to_string(),
-                            value,
-                        });
-                    }
-                }
-            }
+            "input" => push_input(f, &mut self.forms, self.form_open, el),
             "select" | "textarea" if self.form_open => {
                 if let Some(form) = self.forms.last_mut() {
                     form.inputs.push(Input {
@@ -677,6 +704,46 @@ impl stream::Visitor for Walker {
             self.f.lang = root_lang(el);
         }
     }
+}
+
+/// A form control: a button's text, and the open form's inputs.
+fn push_input(f: &mut PageFacts, forms: &mut [Form], form_open: bool, el: &stream::Element<'_>) {
+    let kind = el.attr("type").unwrap_or("text").to_ascii_lowercase();
+    let value = el.attr("value").unwrap_or("").to_string();
+    if matches!(kind.as_str(), "submit" | "button" | "image") {
+        let v = collapse_ws(el.attr("value").or_else(|| el.attr("alt")).unwrap_or(""));
+        if !v.is_empty() {
+            f.buttons.push(v);
+        }
+    }
+    if form_open {
+        if let Some(form) = forms.last_mut() {
+            form.inputs.push(Input {
+                kind,
+                name: el.attr("name").unwrap_or("").to_string(),
+                value,
+            });
+        }
+    }
+}
+
+/// The page an `onclick` handler navigates to (`location.href='…'`, `location.assign("…")`).
+fn script_target(js: &str) -> Option<&str> {
+    static NAV: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"location(?:\.href)?\s*=\s*['"]([^'"]+)['"]|location\.(?:assign|replace)\s*\(\s*['"]([^'"]+)['"]"#,
+        )
+        .ok()
+    });
+    if !js.contains("location") {
+        return None;
+    }
+    let c = NAV.as_ref()?.captures(js)?;
+    let t = c.get(1).or_else(|| c.get(2))?.as_str();
+    (!t.trim_start()
+        .to_ascii_lowercase()
+        .starts_with("javascript:"))
+    .then_some(t)
 }
 
 /// `<html lang>` (or `xml:lang`) as written, when not blank.

@@ -382,3 +382,28 @@ fn a_detail_page_is_read_off_its_h1_and_price_slot() {
         ("Brass Bansuri", Some(79.0))
     );
 }
+
+#[test]
+fn onclick_navigation_is_a_link_with_the_button_text() {
+    let f = facts(
+        r#"<input type="button" value="주문하기" onclick="location.href='../order/order.html'">
+        <button type="button" onclick="location.href='/order/cart.php'">장바구니 <b>담기</b></button>
+        <button onclick="window.location.assign(&quot;/checkout&quot;)">Checkout</button>
+        <button onclick="opt_change(-1,1)">-</button>
+        <button onclick="location.href='javascript:void(0)'">x</button>"#,
+    );
+    let links: Vec<(&str, &str)> = f
+        .links
+        .iter()
+        .map(|l| (l.url.path(), l.text.as_str()))
+        .collect();
+    assert_eq!(
+        links,
+        vec![
+            ("/order/order.html", "주문하기"),
+            ("/order/cart.php", "장바구니 담기"),
+            ("/checkout", "Checkout")
+        ]
+    );
+    assert!(f.buttons.iter().any(|b| b == "장바구니 담기"));
+}

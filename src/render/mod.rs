@@ -363,11 +363,16 @@ impl Renderer {
         let result = async {
             let landed = tab.navigate(&fetched.final_url, until).await?;
             let html = tab.html().await?;
+            // A rendered page is judged on what the browser built: whatever its size, it is
+            // no longer a shell waiting for a browser.
             let Job::Full { rules, predicted } = job else {
-                out.facts = Some(extract::extract(&landed, &html, &[]));
+                let mut facts = extract::extract(&landed, &html, &[]);
+                facts.script_shell = false;
+                out.facts = Some(facts);
                 return Ok(());
             };
             let mut facts = extract::extract(&landed, &html, &rules.selectors);
+            facts.script_shell = false;
             let input = |f: &PageFacts| {
                 rules.evaluate(PageInput {
                     url: &fetched.final_url,
