@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example genshop -- DIR --pages 20000   # exactly 20,000 HTML pages, all linked
 //! cargo run --release --example genshop -- DIR --verdict       # 500 blog links first, policies only in the footer
+//! cargo run --release --example genshop -- DIR --buried        # the same, policies only on product pages
 //! ```
 //!
 //! The throughput layout has exactly `--pages` HTML pages, every one reachable by links from the
@@ -12,6 +13,8 @@
 //! hosts), so every crawler fetches the same set. The verdict layout answers "how many requests
 //! until all four checks pass": the home page links 500 blog posts before anything else, and the
 //! policy, cart and order links sit only in the footer of every page, at paths no probe guesses.
+//! The buried layout hides them one level deeper, as many shops do: home → category → product,
+//! and only product pages carry the policy, cart and order links in their footer.
 
 #![allow(dead_code)] // the benches include this file for its page builders
 
@@ -160,6 +163,17 @@ fn std_footer() -> String {
 }
 
 fn page(title: &str, description: &str, head_extra: &str, body: &str, footer: &str) -> String {
+    page_with(&header(), title, description, head_extra, body, footer)
+}
+
+fn page_with(
+    header: &str,
+    title: &str,
+    description: &str,
+    head_extra: &str,
+    body: &str,
+    footer: &str,
+) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -168,14 +182,27 @@ fn page(title: &str, description: &str, head_extra: &str, body: &str, footer: &s
          <script>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments)}}gtag('js',new Date());</script>\
          </head><body>{}<main>{body}</main>{footer}\
          <script src=\"https://cdn.bigtea.example/theme.js\" defer></script></body></html>",
-        header()
+        header
     )
 }
 
 /// Product `i` of category `c`, with JSON-LD, a price, options, a description, a shipping tab,
 /// reviews and links to related products (about 12 KB, like a real theme's product page).
 pub fn product_page(i: usize, products: usize) -> String {
-    let c = i % CATEGORIES;
+    product_page_in(i, products, CATEGORIES, &header(), &std_footer())
+}
+
+/// [`product_page`] on a site of `categories` categories (product `i` is in category
+/// `i % categories`; its related products are in the same one when `products` is a multiple),
+/// with that site's header and footer.
+fn product_page_in(
+    i: usize,
+    products: usize,
+    categories: usize,
+    header: &str,
+    footer: &str,
+) -> String {
+    let c = i % categories;
     let name = product_name(i);
     let price = price_cents(i);
     let mut rng = Rng(0xabcd_ef01 + i as u64 * 104_729);
@@ -221,7 +248,7 @@ pub fn product_page(i: usize, products: usize) -> String {
     }
     body.push_str("</section><section class=related><h2>You may also like</h2><ul>");
     for k in 1..=8 {
-        let j = (i + k * CATEGORIES) % products.max(1);
+        let j = (i + k * categories) % products.max(1);
         let _ = write!(
             body,
             "<li><a href=\"/products/{}/\">{}</a> <span class=price>{}</span></li>",
@@ -241,7 +268,7 @@ pub fn product_page(i: usize, products: usize) -> String {
         price / 100,
         price % 100
     );
-    page(&name, &name, &jsonld, &body, &std_footer())
+    page_with(header, &name, &name, &jsonld, &body, footer)
 }
 
 /// A page of about `bytes` bytes (a huge category listing), for the per-page cost ceiling.
@@ -301,7 +328,7 @@ fn post_slug(b: usize) -> String {
     format!("{}-{b}", words(&mut rng, 4).replace(' ', "-"))
 }
 
-fn blog_post(b: usize, posts: usize, products: usize, footer: &str) -> String {
+fn blog_post(header: &str, b: usize, posts: usize, products: usize, footer: &str) -> String {
     let mut rng = Rng(0x1234_5678 + b as u64 * 613);
     let title = format!("Tea notes: {}", words(&mut rng, 4));
     let mut body = format!("<article><h1>{title}</h1><p class=meta>Posted by the Big Tea team</p>");
@@ -328,15 +355,21 @@ fn blog_post(b: usize, posts: usize, products: usize, footer: &str) -> String {
         );
     }
     body.push_str("</ul></article>");
-    page(&title, &title, "", &body, footer)
+    page_with(header, &title, &title, "", &body, footer)
 }
 
-fn policy_pages(root: &Path, shipping: &str, refund: &str, footer: &str) -> io::Result<()> {
-    write_page(root, shipping, &page("Shipping policy", "Shipping policy", "",
+fn policy_pages(
+    root: &Path,
+    header: &str,
+    shipping: &str,
+    refund: &str,
+    footer: &str,
+) -> io::Result<()> {
+    write_page(root, shipping, &page_with(header, "Shipping policy", "Shipping policy", "",
         "<h1>Shipping policy</h1><p>Orders ship within 2 business days. Standard shipping costs $5.00 per order \
          and is free on orders over $50. We ship to all 50 US states and Canada; delivery takes 3–5 business days.</p>\
          <p>Express delivery (1–2 business days) costs $15.00.</p>", footer))?;
-    write_page(root, refund, &page("Refund policy", "Refund policy", "",
+    write_page(root, refund, &page_with(header, "Refund policy", "Refund policy", "",
         "<h1>Refund policy</h1><p>You can return unused items within 30 days of delivery for a full refund. \
          To start a return, contact us with your order number. Return shipping costs are paid by the customer \
          unless the item arrived damaged. Opened tea and gift cards are non-returnable.</p>\
@@ -344,11 +377,18 @@ fn policy_pages(root: &Path, shipping: &str, refund: &str, footer: &str) -> io::
     Ok(())
 }
 
-fn order_pages(root: &Path, cart: &str, checkout: &str, footer: &str) -> io::Result<()> {
+fn order_pages(
+    root: &Path,
+    header: &str,
+    cart: &str,
+    checkout: &str,
+    footer: &str,
+) -> io::Result<()> {
     write_page(
         root,
         cart,
-        &page(
+        &page_with(
+            header,
             "Your cart",
             "Your cart",
             "",
@@ -361,7 +401,7 @@ fn order_pages(root: &Path, cart: &str, checkout: &str, footer: &str) -> io::Res
             footer,
         ),
     )?;
-    write_page(root, checkout, &page("Checkout", "Checkout", "",
+    write_page(root, checkout, &page_with(header, "Checkout", "Checkout", "",
         "<h1>Checkout</h1><form action=\"/orders\" method=post><h2>Shipping address</h2>\
          <input name=name placeholder=\"Full name\"><input name=address placeholder=\"Address\">\
          <h2>Payment</h2><label><input type=radio name=payment value=card checked> Credit card</label>\
@@ -478,11 +518,12 @@ pub fn throughput(root: &Path, pages: usize) -> io::Result<usize> {
         write_page(
             root,
             &format!("/blog/{}/", post_slug(b)),
-            &blog_post(b, posts, products, &footer),
+            &blog_post(&header(), b, posts, products, &footer),
         )?;
     }
     policy_pages(
         root,
+        &header(),
         "/policies/shipping-policy/",
         "/policies/refund-policy/",
         &footer,
@@ -527,7 +568,7 @@ pub fn throughput(root: &Path, pages: usize) -> io::Result<usize> {
     )?;
     write_page(root, "/pages/contact/", &page("Contact", "Contact", "",
         "<h1>Contact</h1><p>Email hello@bigtea.example or call +1 555 0100, Monday to Friday 9–17.</p>", &footer))?;
-    order_pages(root, "/cart/", "/checkout/", &footer)?;
+    order_pages(root, &header(), "/cart/", "/checkout/", &footer)?;
     Ok(total(products, posts, extra))
 }
 
@@ -564,7 +605,7 @@ pub fn verdict(root: &Path) -> io::Result<usize> {
         write_page(
             root,
             &format!("/blog/{}/", post_slug(b)),
-            &blog_post(b, posts, products, &footer),
+            &blog_post(&header(), b, posts, products, &footer),
         )?;
     }
     for i in 0..products {
@@ -574,11 +615,12 @@ pub fn verdict(root: &Path) -> io::Result<usize> {
     }
     policy_pages(
         root,
+        &header(),
         "/pages/delivery-information/",
         "/pages/returns-and-refunds/",
         &footer,
     )?;
-    order_pages(root, "/basket/", "/order-form/", &footer)?;
+    order_pages(root, &header(), "/basket/", "/order-form/", &footer)?;
     write_page(
         root,
         "/pages/contact/",
@@ -593,9 +635,123 @@ pub fn verdict(root: &Path) -> io::Result<usize> {
     Ok(1 + posts + products + 5)
 }
 
+/// Categories of the buried layout: a handful, as small shops have.
+const BURIED_CATEGORIES: usize = 6;
+
+/// The header of the buried layout: logo and search, no menu (the categories are linked from
+/// the home page only, after the journal).
+fn buried_header() -> String {
+    "<header class=\"site-header\"><a class=logo href=\"/\">Big Tea Shop</a>\
+     <form action=\"/search\" method=get><input type=search name=q placeholder=\"Search teas\"></form></header>"
+        .to_string()
+}
+
+/// The footer of the home page, the blog and the category pages in the buried layout: contact
+/// and business information, no policy, cart or order link.
+fn buried_plain_footer() -> String {
+    "<footer class=\"site-footer\"><ul><li><a href=\"/pages/contact/\">Contact</a></li></ul>\
+     <p>Big Tea Shop Ltd. · CEO Jane Doe · Business registration 123-45-67890 · \
+     12 Harbour Road, Springfield · +1 555 0100 · hello@bigtea.example</p>\
+     <p>© 2026 Big Tea Shop. All rights reserved.</p></footer>"
+        .to_string()
+}
+
+/// Writes the buried layout: the home page links 500 blog posts, then a handful of category
+/// pages; category pages link the products; only product pages carry, in their footer, the
+/// links to the shipping and refund policies, the cart and the order form (at paths no platform
+/// probe guesses). Blog posts link products and other posts, never a policy or the cart.
+pub fn buried(root: &Path) -> io::Result<usize> {
+    let (posts, categories) = (500, BURIED_CATEGORIES);
+    let products = categories * 20;
+    let header = buried_header();
+    let plain = buried_plain_footer();
+    let footer = footer(
+        "/basket/",
+        "/order-form/",
+        "/pages/delivery-information/",
+        "/pages/returns-and-refunds/",
+    );
+    let mut home = String::from("<h1>Big Tea Shop</h1><h2>From the journal</h2><ul>");
+    for b in 0..posts {
+        let _ = write!(
+            home,
+            "<li><a href=\"/blog/{}/\">Story {b}</a></li>",
+            post_slug(b)
+        );
+    }
+    home.push_str("</ul><h2>Shop by category</h2><ul class=categories>");
+    for c in 0..categories {
+        let _ = write!(
+            home,
+            "<li><a href=\"/collections/{}/\">{}</a></li>",
+            category_slug(c),
+            category_name(c)
+        );
+    }
+    home.push_str("</ul>");
+    write_page(
+        root,
+        "/",
+        &page_with(&header, "Home", "Big Tea Shop", "", &home, &plain),
+    )?;
+    for b in 0..posts {
+        write_page(
+            root,
+            &format!("/blog/{}/", post_slug(b)),
+            &blog_post(&header, b, posts, products, &plain),
+        )?;
+    }
+    for c in 0..categories {
+        let mut body = format!("<h1>{}</h1><ul class=grid>", category_name(c));
+        for i in (c..products).step_by(categories) {
+            let _ = write!(
+                body,
+                "<li class=card><a href=\"/products/{}/\"><img src=\"https://cdn.bigtea.example/img/p{i}.jpg\" alt=\"\">{}</a> <span class=price>{}</span></li>",
+                product_slug(i),
+                product_name(i),
+                money(price_cents(i))
+            );
+        }
+        body.push_str("</ul>");
+        write_page(
+            root,
+            &format!("/collections/{}/", category_slug(c)),
+            &page_with(&header, &category_name(c), "Category", "", &body, &plain),
+        )?;
+    }
+    for i in 0..products {
+        write_page(
+            root,
+            &format!("/products/{}/", product_slug(i)),
+            &product_page_in(i, products, categories, &header, &footer),
+        )?;
+    }
+    policy_pages(
+        root,
+        &header,
+        "/pages/delivery-information/",
+        "/pages/returns-and-refunds/",
+        &footer,
+    )?;
+    order_pages(root, &header, "/basket/", "/order-form/", &footer)?;
+    write_page(
+        root,
+        "/pages/contact/",
+        &page_with(
+            &header,
+            "Contact",
+            "Contact",
+            "",
+            "<h1>Contact</h1><p>Email hello@bigtea.example or call +1 555 0100.</p>",
+            &plain,
+        ),
+    )?;
+    Ok(1 + posts + categories + products + 5)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: genshop DIR (--pages N | --verdict)";
+    let usage = "usage: genshop DIR (--pages N | --verdict | --buried)";
     let Some(dir) = args.first() else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -607,6 +763,7 @@ fn main() {
     }
     let result = match args.get(1).map(String::as_str) {
         Some("--verdict") => verdict(root),
+        Some("--buried") => buried(root),
         Some("--pages") => match args.get(2).and_then(|n| n.parse::<usize>().ok()) {
             Some(n) => throughput(root, n),
             None => {

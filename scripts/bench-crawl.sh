@@ -6,7 +6,8 @@
 #   scripts/bench-crawl.sh
 #
 # Prints siteready, spider_cli and wget pages/s and their ratios, siteready's CPU ms per page and
-# peak RSS, and requests to verdict. Slow (minutes): never run from tests or CI.
+# peak RSS, and requests to verdict (on the verdict shop and on the buried-policy shop). Slow
+# (minutes): never run from tests or CI.
 #
 # Environment:
 #   PAGES         pages of the throughput shop (default 20000)
@@ -180,6 +181,18 @@ v_best=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/verdict-best.json" | grep -o 
 v_best_ready=$(grep -o '"ready": *[a-z]*' "$WORK/verdict-best.json" | head -n1 | grep -o '[a-z]*$')
 v_bfs=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/verdict-bfs.json" | grep -o '[0-9]*$')
 v_bfs_ready=$(grep -o '"ready": *[a-z]*' "$WORK/verdict-bfs.json" | head -n1 | grep -o '[a-z]*$')
+# The buried-policy shop: home → category → product, and only product pages link the policies,
+# the cart and the order form (in their footer).
+BSHOP="$WORK/buried-shop"
+if [ ! -f "$BSHOP/.complete" ]; then
+  rm -rf "$BSHOP"
+  "$GENSHOP" "$BSHOP" --buried >/dev/null
+  touch "$BSHOP/.complete"
+fi
+say "requests to a verdict on the buried-policy shop: best-first (default settings)"
+"$BIN" check "$BSHOP" -q -o "$WORK/buried-best.json" || true
+b_best=$(grep -o '"pages_fetched": *[0-9]*' "$WORK/buried-best.json" | grep -o '[0-9]*$')
+b_best_ready=$(grep -o '"ready": *[a-z]*' "$WORK/buried-best.json" | head -n1 | grep -o '[a-z]*$')
 
 # ---- summary ----------------------------------------------------------------------------------
 ratio() { # time per page of siteready / time per page of the other = other pages/s / siteready pages/s
@@ -200,3 +213,5 @@ echo "siteready verdict on the throughput shop: ready=$sr_ready"
 echo "requests to a verdict (500 blog links first, policies and order only in the footer):"
 echo "  best-first (defaults):  $v_best requests, ready=$v_best_ready"
 echo "  breadth-first:          $v_bfs requests, ready=$v_bfs_ready"
+echo "requests to a verdict on the buried-policy shop (home → category → product; policies and order only in product pages' footer):"
+echo "  best-first (defaults):  $b_best requests, ready=$b_best_ready"
