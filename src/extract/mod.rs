@@ -786,8 +786,12 @@ impl Walker {
                 source: "listing",
             });
         }
-        f.script_shell =
-            self.visible < 200 && (!f.scripts.is_empty() || f.inline_script.len() > 200);
+        // A page that shows a heading or a form has content of its own: it is read as it is,
+        // and the renderer (which asks the same) does not build it either.
+        f.script_shell = self.visible < 200
+            && (!f.scripts.is_empty() || f.inline_script.len() > 200)
+            && f.headings.is_empty()
+            && f.forms.is_empty();
         f
     }
 }
