@@ -22,7 +22,7 @@ for i in $(seq 1 "$N"); do
   python3 - "$out/$i.json" <<'PY' >> "$out/statuses"
 import json, sys
 r = json.load(open(sys.argv[1]))
-rendered = sum(1 for p in r.get("pages", []) if p.get("rendered"))
+rendered = sum(1 for p in (r.get("crawl") or {}).get("pages", []) if p.get("rendered"))
 print(" ".join(f"{c['id']}={c['status']}" for c in r["checks"] if not c.get("advisory")), f"(rendered pages: {rendered})")
 PY
 done
