@@ -572,16 +572,19 @@ pub fn throughput(root: &Path, pages: usize) -> io::Result<usize> {
     Ok(total(products, posts, extra))
 }
 
-/// Writes the verdict layout: the home page links 500 blog posts, then 200 products; the policy,
-/// cart and order links sit only in the footer, at paths no platform probe guesses.
-pub fn verdict(root: &Path) -> io::Result<usize> {
-    let (posts, products) = (500, 200);
-    let footer = footer(
+/// The footer of the verdict and buried layouts: policy, cart and order links at paths no
+/// platform probe guesses.
+fn unguessed_footer() -> String {
+    footer(
         "/basket/",
         "/order-form/",
         "/pages/delivery-information/",
         "/pages/returns-and-refunds/",
-    );
+    )
+}
+
+/// The start of a home page that links `posts` blog posts before anything else.
+fn journal_home(posts: usize) -> String {
     let mut home = String::from("<h1>Big Tea Shop</h1><h2>From the journal</h2><ul>");
     for b in 0..posts {
         let _ = write!(
@@ -590,6 +593,15 @@ pub fn verdict(root: &Path) -> io::Result<usize> {
             post_slug(b)
         );
     }
+    home
+}
+
+/// Writes the verdict layout: the home page links 500 blog posts, then 200 products; the policy,
+/// cart and order links sit only in the footer, at paths no platform probe guesses.
+pub fn verdict(root: &Path) -> io::Result<usize> {
+    let (posts, products) = (500, 200);
+    let footer = unguessed_footer();
+    let mut home = journal_home(posts);
     home.push_str("</ul><h2>Our teas</h2><ul>");
     for i in 0..products {
         let _ = write!(
@@ -665,20 +677,8 @@ pub fn buried(root: &Path) -> io::Result<usize> {
     let products = categories * 20;
     let header = buried_header();
     let plain = buried_plain_footer();
-    let footer = footer(
-        "/basket/",
-        "/order-form/",
-        "/pages/delivery-information/",
-        "/pages/returns-and-refunds/",
-    );
-    let mut home = String::from("<h1>Big Tea Shop</h1><h2>From the journal</h2><ul>");
-    for b in 0..posts {
-        let _ = write!(
-            home,
-            "<li><a href=\"/blog/{}/\">Story {b}</a></li>",
-            post_slug(b)
-        );
-    }
+    let footer = unguessed_footer();
+    let mut home = journal_home(posts);
     home.push_str("</ul><h2>Shop by category</h2><ul class=categories>");
     for c in 0..categories {
         let _ = write!(

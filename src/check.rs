@@ -44,6 +44,9 @@ struct Tally {
     counted: usize,
     /// Distinct names, sorted.
     names: BTreeSet<String>,
+    /// Distinct names with a price above 0, and distinct names not read off the markup.
+    priced_names: BTreeSet<String>,
+    declared_names: BTreeSet<String>,
     /// Rules with a name pattern, and per rule: matching products (count, first five indices).
     name_rules: Vec<usize>,
     name_hits: HashMap<usize, (usize, Vec<usize>)>,
@@ -53,6 +56,17 @@ struct Tally {
     /// Products with an availability, and how many of them are sold out.
     with_availability: usize,
     sold_out: usize,
+}
+
+/// The evidence line of the priced-products rule: how many, and the first five names.
+fn priced_snippet<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
+    crate::extract::truncate_chars(
+        &format!(
+            "{n} distinct products with a price: {}",
+            names.take(5).collect::<Vec<_>>().join(", ")
+        ),
+        199,
+    )
 }
 
 /// Products read off the page's markup (a grid's cards, a detail page's `h1` and price)
@@ -122,6 +136,12 @@ impl<'r> Evidence<'r> {
             t.counted += 1;
             if !t.names.contains(&p.name) {
                 t.names.insert(p.name.clone());
+            }
+            if p.price.is_some_and(|v| v > 0.0) && !t.priced_names.contains(&p.name) {
+                t.priced_names.insert(p.name.clone());
+            }
+            if !is_read(p.source) && !t.declared_names.contains(&p.name) {
+                t.declared_names.insert(p.name.clone());
             }
             for &r in &t.name_rules {
                 if let Signal::Products { re: Some(re), .. } = &self.rules.rules[r].signal {
@@ -218,7 +238,9 @@ impl<'r> Evidence<'r> {
         };
         for p in &f.products {
             let card = is_read(p.source);
-            if card && !cards_count {
+            // A card names a product once for the site: the same card on every page of a
+            // catalogue changes no verdict, and re-scoring for it would cost every page.
+            if card && (!cards_count || self.tally.names.contains(&p.name)) {
                 continue;
             }
             if self.products.len() < 2000 {
@@ -279,6 +301,9 @@ impl<'r> Evidence<'r> {
     /// Number of distinct product names seen on product pages and in structured data (not
     /// read off a grid): the placeholder, zero-price and mismatch guards need those pages.
     pub fn declared_count(&self) -> usize {
+        if self.tallied() {
+            return self.tally.declared_names.len();
+        }
         let mut names: Vec<&str> = self
             .products
             .iter()
@@ -375,9 +400,22 @@ impl<'r> Evidence<'r> {
                     matched: "OutOfStock".into(),
                 })
             }
-            ProductTest::PriceMismatch
-            | ProductTest::CountAtLeast
-            | ProductTest::PricedCountAtLeast => self.product_rule_walk(i),
+            ProductTest::PricedCountAtLeast => {
+                let Signal::Products { min_count, .. } = &self.rules.rules[i].signal else {
+                    return None;
+                };
+                let names = &t.priced_names;
+                (names.len() >= *min_count).then(|| Found {
+                    url: ps
+                        .iter()
+                        .find(|p| p.price.is_some_and(|v| v > 0.0))
+                        .map(|p| p.url.clone())
+                        .unwrap_or_else(first_url),
+                    snippet: priced_snippet(names.iter().map(String::as_str), names.len()),
+                    matched: names.len().to_string(),
+                })
+            }
+            ProductTest::PriceMismatch | ProductTest::CountAtLeast => self.product_rule_walk(i),
         }
     }
 
@@ -485,14 +523,7 @@ impl<'r> Evidence<'r> {
                         .find(|p| p.price.is_some_and(|v| v > 0.0))
                         .map(|p| p.url.clone())
                         .unwrap_or_else(first_url),
-                    snippet: crate::extract::truncate_chars(
-                        &format!(
-                            "{} distinct products with a price: {}",
-                            names.len(),
-                            names.iter().take(5).copied().collect::<Vec<_>>().join(", ")
-                        ),
-                        199,
-                    ),
+                    snippet: priced_snippet(names.iter().copied(), names.len()),
                     matched: names.len().to_string(),
                 })
             }

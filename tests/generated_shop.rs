@@ -106,18 +106,7 @@ async fn best_first_reaches_all_four_within_default_budget() {
         "{} pages",
         r.crawl.pages_fetched
     );
-    let fetched: Vec<String> = r
-        .crawl
-        .pages
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {}",
-                p.status,
-                p.url.split('/').skip(3).collect::<Vec<_>>().join("/")
-            )
-        })
-        .collect();
+    let fetched = fetched_pages(&r);
     eprintln!(
         "pages to a verdict: {}\n{}",
         r.crawl.pages_fetched,
@@ -145,18 +134,7 @@ async fn best_first_reaches_a_verdict_when_only_product_pages_link_the_policies(
     let r = siteready::audit(&dir.path().display().to_string(), &rules, &config)
         .await
         .unwrap();
-    let fetched: Vec<String> = r
-        .crawl
-        .pages
-        .iter()
-        .map(|p| {
-            format!(
-                "{} {}",
-                p.status,
-                p.url.split('/').skip(3).collect::<Vec<_>>().join("/")
-            )
-        })
-        .collect();
+    let fetched = fetched_pages(&r);
     for c in r.checks.iter().filter(|c| !c.advisory) {
         assert_eq!(
             c.status,
@@ -177,4 +155,19 @@ async fn best_first_reaches_a_verdict_when_only_product_pages_link_the_policies(
         r.crawl.pages_fetched,
         fetched.join("\n")
     );
+}
+
+/// The pages a crawl fetched, one `status path` line each, for failure messages.
+fn fetched_pages(r: &siteready::report::Report) -> Vec<String> {
+    r.crawl
+        .pages
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.status,
+                p.url.split('/').skip(3).collect::<Vec<_>>().join("/")
+            )
+        })
+        .collect()
 }

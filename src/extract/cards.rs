@@ -98,10 +98,12 @@ impl Cards {
         let parent = self.stack.last();
         let concealed = parent.is_some_and(|p| p.concealed) || conceals(class, &attr);
         let first_class = class.split_ascii_whitespace().next().unwrap_or("");
-        let lower = class.to_ascii_lowercase();
         let old = parent.is_some_and(|p| p.old)
             || matches!(tag, "del" | "s" | "strike")
-            || OLD_PRICE.iter().any(|w| lower.contains(w))
+            || (!class.is_empty()
+                && OLD_PRICE
+                    .iter()
+                    .any(|w| super::contains_ignore_case(class, w)))
             || attr("style").is_some_and(|s| s.contains("line-through"));
         let node = Node {
             sig: fnv(
@@ -111,7 +113,7 @@ impl Cards {
             skip: skip || parent.is_some_and(|p| p.skip),
             concealed,
             old,
-            price_slot: lower.contains("price") && !old,
+            price_slot: !old && super::contains_ignore_case(class, "price"),
             ..Node::default()
         };
         if tag == "h1" && !node.skip && self.h1.is_none() {
@@ -152,7 +154,13 @@ impl Cards {
             self.tell_price(p.value);
             priced = true;
         }
-        if !priced && t.len() <= 24 && !self.prev.is_empty() && !self.prev_priced {
+        let digits = |x: &str| x.bytes().any(|b| b.is_ascii_digit());
+        if !priced
+            && t.len() <= 24
+            && !self.prev.is_empty()
+            && !self.prev_priced
+            && (digits(t) || digits(&self.prev))
+        {
             let joined = format!("{}{}", self.prev, t);
             if let Some(p) = prices_in(&joined).first() {
                 self.tell_price(p.value);
@@ -274,11 +282,17 @@ impl Cards {
 
     /// Offers `s` as the name of the open elements that have no surer one.
     fn offer(&mut self, s: &str, rank: Rank) {
-        let Some(name) = name_like(s) else { return };
-        let n = self.stack.len();
-        if self.stack.last().is_none_or(|t| t.concealed || t.skip) {
+        // The innermost element learns every name its ancestors learn: when it has a name as
+        // sure, so have they, and the text need not be read.
+        if self
+            .stack
+            .last()
+            .is_none_or(|t| t.concealed || t.skip || t.name.is_some_and(|(r, _)| r >= rank))
+        {
             return;
         }
+        let Some(name) = name_like(s) else { return };
+        let n = self.stack.len();
         let mut idx = None;
         for node in self.stack[n.saturating_sub(REACH)..].iter_mut().rev() {
             if node.name.is_some_and(|(r, _)| r >= rank) {
@@ -309,36 +323,49 @@ fn names_a_product(tag: &str, class: &str) -> bool {
             | "header"
             | "footer"
             | "nav"
-    ) && class.split_ascii_whitespace().any(|w| {
-        let w = w.to_ascii_lowercase();
-        w.contains("name") || w.contains("title") || w.contains("tit") || w.contains("subject")
-    }) && !class.to_ascii_lowercase().contains("price")
+    ) && !class.is_empty()
+        && ["name", "tit", "subject"]
+            .iter()
+            .any(|w| super::contains_ignore_case(class, w))
+        && !super::contains_ignore_case(class, "price")
 }
 
 /// Text a browser shows only to screen readers, or not at all (Cafe24's `displaynone` labels
 /// such as `상품명 :` and `판매가 :` sit inside every card).
 fn conceals<'a>(class: &str, attr: &impl Fn(&str) -> Option<&'a str>) -> bool {
-    let hidden_class = class.split_ascii_whitespace().any(|w| {
-        matches!(
-            w.to_ascii_lowercase().as_str(),
-            "displaynone"
-                | "sr-only"
-                | "visually-hidden"
-                | "visuallyhidden"
-                | "screen-reader-text"
-                | "blind"
-                | "hidden"
-                | "hide"
-                | "a11y-hidden"
-        )
-    });
+    let hidden_class = !class.is_empty()
+        && class.split_ascii_whitespace().any(|w| {
+            [
+                "displaynone",
+                "sr-only",
+                "visually-hidden",
+                "visuallyhidden",
+                "screen-reader-text",
+                "blind",
+                "hidden",
+                "hide",
+                "a11y-hidden",
+            ]
+            .iter()
+            .any(|h| w.eq_ignore_ascii_case(h))
+        });
     let hidden_style = attr("style").is_some_and(|s| {
-        let s: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        s.contains("display:none") || s.contains("visibility:hidden")
+        let mut buf = [0u8; 256];
+        let mut n = 0;
+        for b in s
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .take(buf.len())
+        {
+            buf[n] = b;
+            n += 1;
+        }
+        let s = &buf[..n];
+        let has = |needle: &[u8]| {
+            s.windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        };
+        has(b"display:none") || has(b"visibility:hidden")
     });
     hidden_class || hidden_style || attr("hidden").is_some() || attr("aria-hidden") == Some("true")
 }
@@ -359,20 +386,20 @@ fn name_like(s: &str) -> Option<String> {
         .trim_start_matches([':', '：', '-', '·', '|'])
         .trim_start();
     // A link around the whole card reads "Name $40.00": the name is what precedes the price.
-    if let Some(p) = prices_in(t).first() {
-        t = t[..p.start].trim();
+    if t.bytes().any(|b| b.is_ascii_digit()) {
+        if let Some(p) = prices_in(t).first() {
+            t = t[..p.start].trim();
+        }
+    }
+    if t.len() > 600 {
+        return None;
     }
     let chars = t.chars().count();
     if !(2..=150).contains(&chars) || !t.chars().any(char::is_alphabetic) || has_price(t) {
         return None;
     }
-    let lower = t.to_lowercase();
-    let lower = lower.trim_end_matches([':', '：', '!', '.']).trim();
-    if STOP.contains(&lower)
-        || lower
-            .chars()
-            .all(|c| !c.is_alphabetic() || c.is_ascii_digit())
-    {
+    let bare = t.trim_end_matches([':', '：', '!', '.']).trim();
+    if bare.len() <= 24 && STOP.iter().any(|w| w.eq_ignore_ascii_case(bare)) {
         return None;
     }
     Some(t.to_string())
