@@ -307,7 +307,7 @@ impl<'r> Evidence<'r> {
         let mut names: Vec<&str> = self
             .products
             .iter()
-            .filter(|p| p.source != "listing")
+            .filter(|p| !is_read(p.source))
             .map(|p| p.name.as_str())
             .collect();
         names.sort_unstable();

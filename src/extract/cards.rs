@@ -56,7 +56,7 @@ struct Node {
     old: bool,
     /// The element's class says it holds the price (`product-price`, `price__regular`).
     price_slot: bool,
-    /// Best name inside, as an index into [`Cards::names`].
+    /// Best name inside, as an index into [`Cards::spans`].
     name: Option<(Rank, u32)>,
     prices: u8,
     price: Option<f64>,
@@ -67,7 +67,10 @@ struct Node {
 #[derive(Default)]
 pub(super) struct Cards {
     stack: Vec<Node>,
-    names: Vec<String>,
+    /// Every name offered, one after another in one buffer (most are never a card's: one
+    /// allocation per page, not one per text), and each name's byte range in it.
+    names: String,
+    spans: Vec<(u32, u32)>,
     /// Depth (stack length) of the outermost open element whose class names a product name,
     /// and its text so far.
     named: Option<usize>,
@@ -127,8 +130,9 @@ impl Cards {
         self.stack.push(node);
     }
 
-    /// Visible text (not script, style or title).
-    pub(super) fn text(&mut self, s: &str) {
+    /// Visible text (not script, style or title). `labelled`: the text sits in a link or a
+    /// heading, which offers it as a surer name when it closes.
+    pub(super) fn text(&mut self, s: &str, labelled: bool) {
         let Some(top) = self.stack.last() else { return };
         if top.concealed || top.skip {
             return;
@@ -167,7 +171,7 @@ impl Cards {
                 priced = true;
             }
         }
-        if !priced {
+        if !priced && !labelled {
             self.offer(t, Rank::Text);
         }
         self.prev.clear();
@@ -192,7 +196,7 @@ impl Cards {
             self.h1 = None;
             self.h1_count += 1;
             if self.h1_first.is_none() {
-                self.h1_first = name_like(&self.h1_buf);
+                self.h1_first = name_like(&self.h1_buf).map(str::to_string);
             }
         }
         if self.named == Some(self.stack.len()) {
@@ -258,11 +262,17 @@ impl Cards {
                     return;
                 }
                 self.cards.push(Card {
-                    name: self.names[c.name as usize].clone(),
+                    name: self.name(c.name).to_string(),
                     price: c.price,
                 });
             }
         }
+    }
+
+    /// The name offered as `i`.
+    fn name(&self, i: u32) -> &str {
+        let (a, b) = self.spans[i as usize];
+        &self.names[a as usize..b as usize]
     }
 
     fn tell_price(&mut self, value: f64) {
@@ -299,8 +309,10 @@ impl Cards {
                 break;
             }
             let i = *idx.get_or_insert_with(|| {
-                self.names.push(name.clone());
-                (self.names.len() - 1) as u32
+                let start = self.names.len() as u32;
+                self.names.push_str(name);
+                self.spans.push((start, self.names.len() as u32));
+                (self.spans.len() - 1) as u32
             });
             node.name = Some((rank, i));
         }
@@ -372,7 +384,11 @@ fn conceals<'a>(class: &str, attr: &impl Fn(&str) -> Option<&'a str>) -> bool {
 
 /// `s` as a product name, when it can be one: letters, not too short or long, not a price,
 /// not a button or badge word, a leading field label (`상품명 :`) removed.
-fn name_like(s: &str) -> Option<String> {
+fn name_like(s: &str) -> Option<&str> {
+    // A name is at most 150 characters; description paragraphs are turned away unread.
+    if s.len() > 600 {
+        return None;
+    }
     let mut t = s.trim();
     for label in ["상품명", "제품명", "Product name", "Name"] {
         if let Some(rest) = t.strip_prefix(label) {
@@ -391,9 +407,6 @@ fn name_like(s: &str) -> Option<String> {
             t = t[..p.start].trim();
         }
     }
-    if t.len() > 600 {
-        return None;
-    }
     let chars = t.chars().count();
     if !(2..=150).contains(&chars) || !t.chars().any(char::is_alphabetic) || has_price(t) {
         return None;
@@ -402,7 +415,7 @@ fn name_like(s: &str) -> Option<String> {
     if bare.len() <= 24 && STOP.iter().any(|w| w.eq_ignore_ascii_case(bare)) {
         return None;
     }
-    Some(t.to_string())
+    Some(t)
 }
 
 /// Classes of a former or list price shown beside the price a buyer pays.
@@ -506,14 +519,8 @@ mod tests {
 
     #[test]
     fn names_exclude_labels_prices_and_buttons() {
-        assert_eq!(
-            name_like("상품명 : 무쇠 프라이팬"),
-            Some("무쇠 프라이팬".into())
-        );
-        assert_eq!(
-            name_like("Linen Apron $40.00 USD"),
-            Some("Linen Apron".into())
-        );
+        assert_eq!(name_like("상품명 : 무쇠 프라이팬"), Some("무쇠 프라이팬"));
+        assert_eq!(name_like("Linen Apron $40.00 USD"), Some("Linen Apron"));
         assert_eq!(name_like("Add to cart"), None);
         assert_eq!(name_like("품절"), None);
         assert_eq!(name_like("₩6,400"), None);

@@ -608,7 +608,9 @@ impl stream::Visitor for Walker {
         if top.hidden {
             return;
         }
-        self.cards.text(s);
+        // Text inside a link or a heading is offered as a name when that element closes.
+        let labelled = self.link.is_some() || stack.iter().rev().take(8).any(|s| s.heading);
+        self.cards.text(s, labelled);
         // Collapsed and counted as it is copied: the page's text is never copied twice.
         if f.text.len() < MAX_TEXT {
             let chars = text::push_collapsed(&mut f.text, s);

@@ -21,20 +21,22 @@ pub struct PriceToken {
 }
 
 /// Currency before the number (`₩`, `$`, `Rp`, `NT$` …) or after it (`원`, `円`, `đ` …).
+/// Word boundaries and digits are ASCII: a Unicode `\b` would keep the regex off its fast
+/// engine on every non-ASCII page, and every text piece with a digit is read here.
 static PRICE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?:(?:NT|US|CA|AU|NZ|HK|S|R|A|C)?\$|₩|€|£|¥|￥|₫|฿|₹|₱|",
-        r"\b(?:Rp|Rs|RM|KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)\b\.?)",
-        r"\s?(\d[\d.,]*\d|\d)",
-        r"|(\d[\d.,]*\d|\d)\s?(?:원|円|元|₫|đ|VNĐ|€|\$|บาท|",
-        r"(?:KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)\b)"
+        r"(?-u:\b)(?:Rp|Rs|RM|KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)(?-u:\b)\.?)",
+        r"\s?([0-9][0-9.,]*[0-9]|[0-9])",
+        r"|([0-9][0-9.,]*[0-9]|[0-9])\s?(?:원|円|元|₫|đ|VNĐ|€|\$|บาท|",
+        r"(?:KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)(?-u:\b))"
     ))
     .ok()
 });
 
 /// Every price token in `s`, in order. Cheap on text without digits.
 pub fn prices_in(s: &str) -> Vec<PriceToken> {
-    if !s.bytes().any(|b| b.is_ascii_digit()) {
+    if !may_have_price(s) {
         return Vec::new();
     }
     let Some(re) = PRICE.as_ref() else {
@@ -57,7 +59,43 @@ pub fn prices_in(s: &str) -> Vec<PriceToken> {
 
 /// Whether `s` holds a price token (no allocation for text without one).
 pub fn has_price(s: &str) -> bool {
-    s.bytes().any(|b| b.is_ascii_digit()) && PRICE.as_ref().is_some_and(|re| re.is_match(s))
+    may_have_price(s) && PRICE.as_ref().is_some_and(|re| re.is_match(s))
+}
+
+/// A cheap screen before the regex, in one pass over the bytes: a digit, and a currency mark
+/// (`$`; two ASCII capitals or `Rp`/`Rs` for the codes; the UTF-8 of ₩ € ₫ ₹ ₱ £ ¥ ￥ ฿ บาท
+/// 원 円 元 đ Đ). Most text with a digit is a date, a count or a phone number, and is turned
+/// away here.
+fn may_have_price(s: &str) -> bool {
+    let b = s.as_bytes();
+    // Most text has no digit: a plain scan, which the compiler vectorizes, turns it away.
+    if !b.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
+    let (mut digit, mut mark) = (false, false);
+    for (i, &c) in b.iter().enumerate() {
+        let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
+        match c {
+            b'0'..=b'9' => digit = true,
+            b'$' => mark = true,
+            b'A'..=b'Z' => mark |= next(1).is_ascii_uppercase() || matches!(next(1), b'p' | b's'),
+            // ₩ € ₫ ₹ ₱ (U+20A0 block) · £ ¥ · ￥ · Thai ฿ and บาท · 원 · 円 元 · đ Đ
+            0xE2 => mark |= next(1) == 0x82,
+            0xC2 => mark |= matches!(next(1), 0xA3 | 0xA5),
+            0xEF => mark |= next(1) == 0xBF && next(2) == 0xA5,
+            0xE0 => mark |= matches!(next(1), 0xB8 | 0xB9),
+            0xEC => mark |= next(1) == 0x9B && next(2) == 0x90,
+            0xE5 => {
+                mark |= (next(1), next(2)) == (0x86, 0x86) || (next(1), next(2)) == (0x85, 0x83)
+            }
+            0xC4 => mark |= matches!(next(1), 0x90 | 0x91),
+            _ => {}
+        }
+        if digit && mark {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -105,6 +143,34 @@ mod tests {
             t.iter().map(|p| p.value).collect::<Vec<_>>(),
             vec![50.0, 40.0]
         );
+    }
+
+    #[test]
+    fn the_screen_lets_every_currency_through() {
+        for s in [
+            "₩1",
+            "€1",
+            "₫1",
+            "₹1",
+            "₱1",
+            "£1",
+            "¥1",
+            "￥1",
+            "฿1",
+            "1 บาท",
+            "1원",
+            "1円",
+            "1元",
+            "1đ",
+            "1 VNĐ",
+            "$1",
+            "USD 1",
+            "Rp 1",
+            "Rs. 1",
+        ] {
+            assert!(may_have_price(s), "{s:?}");
+        }
+        assert!(!may_have_price("No. 915 – 3 stars"));
     }
 
     #[test]
