@@ -766,7 +766,8 @@ impl Walker {
         f.products = structured::products(&f);
         let (cards, detail) = self.cards.finish();
         if let Some(c) = detail {
-            if !f.products.iter().any(|p| p.source != "listing") {
+            // Only where the page declares no product of its own.
+            if f.products.is_empty() {
                 f.products.push(ProductFact {
                     name: c.name,
                     price: Some(c.price),

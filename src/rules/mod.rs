@@ -108,6 +108,9 @@ pub struct PageClass {
     pub priority: i32,
     /// Well-known paths of this class (platform defaults) fetched even when nothing links them.
     pub probes: Vec<String>,
+    /// Repeated priced blocks on such a page are product cards; false for policy pages
+    /// (shipping-fee tables), carts and order forms (the buyer's own lines).
+    pub lists_products: bool,
 }
 
 /// What a rule adds beyond its weight.
@@ -503,6 +506,7 @@ impl RuleSet {
                     serves: Vec::new(),
                     priority: c.priority,
                     probes: c.probes,
+                    lists_products: c.lists_products,
                 });
             }
         }
@@ -621,16 +625,11 @@ impl RuleSet {
     }
 
     /// Whether a page of these classes is one whose repeated priced blocks are not a product
-    /// grid: policy pages (shipping-fee tables), carts and order forms (the buyer's own lines).
+    /// grid (a class with `lists_products = false`).
     pub fn pages_never_list(&self, classes: &[usize]) -> bool {
-        classes.iter().any(|&c| {
-            self.classes.get(c).is_some_and(|k| {
-                matches!(
-                    k.id.as_str(),
-                    "shipping_page" | "refund_page" | "policy" | "cart" | "order"
-                )
-            })
-        })
+        classes
+            .iter()
+            .any(|&c| self.classes.get(c).is_some_and(|k| !k.lists_products))
     }
 
     /// Prices written on a page, read with the rules tagged `price`.

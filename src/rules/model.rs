@@ -55,6 +55,13 @@ pub struct ClassDef {
     /// Well-known paths fetched directly when the class's checks are still open.
     #[serde(default)]
     pub probes: Vec<String>,
+    /// Whether repeated priced blocks on such a page are product cards (default true).
+    #[serde(default = "yes")]
+    pub lists_products: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Default, Deserialize)]
