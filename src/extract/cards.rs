@@ -71,26 +71,23 @@ pub(super) struct Cards {
     /// allocation per page, not one per text), and each name's byte range in it.
     names: String,
     spans: Vec<(u32, u32)>,
-    /// Depth (stack length) of the outermost open element whose class names a product name,
-    /// and its text so far.
-    named: Option<usize>,
-    named_buf: String,
+    /// The outermost open element whose class names a product name, and its text so far.
+    named: Capture,
     /// The previous short text piece, for prices split over two elements (`16,000` `원`).
     prev: String,
     prev_priced: bool,
     cards: Vec<Card>,
     /// The first price inside an element whose class says "price": a detail page's price.
     main_price: Option<f64>,
-    /// Depth of the open `h1`, its text, and the page's `h1`s counted.
-    h1: Option<usize>,
-    h1_buf: String,
+    /// The open `h1` and its text, and the page's `h1`s counted.
+    h1: Capture,
     h1_count: u32,
     h1_first: Option<String>,
 }
 
 impl Cards {
-    /// An element opens. `skip`: hidden containers, footers and navigation, whose blocks are
-    /// not product cards.
+    /// An element opens. `skip`: hidden containers and footers, whose blocks are not
+    /// product cards.
     pub(super) fn open<'a>(
         &mut self,
         tag: &str,
@@ -119,13 +116,12 @@ impl Cards {
             price_slot: !old && super::contains_ignore_case(class, "price"),
             ..Node::default()
         };
-        if tag == "h1" && !node.skip && self.h1.is_none() {
-            self.h1 = Some(self.stack.len() + 1);
-            self.h1_buf.clear();
+        let depth = self.stack.len() + 1;
+        if tag == "h1" && !node.skip {
+            self.h1.start(depth);
         }
-        if self.named.is_none() && !node.skip && names_a_product(tag, class) {
-            self.named = Some(self.stack.len() + 1);
-            self.named_buf.clear();
+        if !node.skip && names_a_product(tag, class) {
+            self.named.start(depth);
         }
         self.stack.push(node);
     }
@@ -141,18 +137,8 @@ impl Cards {
         if t.is_empty() {
             return;
         }
-        if self.h1.is_some() && self.h1_buf.len() < 300 {
-            if !self.h1_buf.is_empty() {
-                self.h1_buf.push(' ');
-            }
-            self.h1_buf.push_str(t);
-        }
-        if self.named.is_some() && self.named_buf.len() < 300 {
-            if !self.named_buf.is_empty() {
-                self.named_buf.push(' ');
-            }
-            self.named_buf.push_str(t);
-        }
+        self.h1.push(t);
+        self.named.push(t);
         let mut priced = false;
         for p in prices_in(t) {
             self.tell_price(p.value);
@@ -192,18 +178,17 @@ impl Cards {
 
     /// The innermost open element closes.
     pub(super) fn close(&mut self) {
-        if self.h1 == Some(self.stack.len()) {
-            self.h1 = None;
+        let depth = self.stack.len();
+        if let Some(h) = self.h1.end(depth) {
             self.h1_count += 1;
             if self.h1_first.is_none() {
-                self.h1_first = name_like(&self.h1_buf).map(str::to_string);
+                self.h1_first = name_like(&h).map(str::to_string);
             }
+            self.h1.text = h;
         }
-        if self.named == Some(self.stack.len()) {
-            self.named = None;
-            let buf = std::mem::take(&mut self.named_buf);
-            self.offer(&buf, Rank::Named);
-            self.named_buf = buf;
+        if let Some(n) = self.named.end(depth) {
+            self.offer(&n, Rank::Named);
+            self.named.text = n;
         }
         let Some(node) = self.stack.pop() else { return };
         if !node.kids.is_empty() {
@@ -316,6 +301,41 @@ impl Cards {
             });
             node.name = Some((rank, i));
         }
+    }
+}
+
+/// The text of one open element (the outermost of its kind), gathered while it is open.
+#[derive(Default)]
+struct Capture {
+    /// Stack length at which the element sits, while it is open.
+    depth: Option<usize>,
+    text: String,
+}
+
+impl Capture {
+    fn start(&mut self, depth: usize) {
+        if self.depth.is_none() {
+            self.depth = Some(depth);
+            self.text.clear();
+        }
+    }
+
+    fn push(&mut self, t: &str) {
+        if self.depth.is_some() && self.text.len() < 300 {
+            if !self.text.is_empty() {
+                self.text.push(' ');
+            }
+            self.text.push_str(t);
+        }
+    }
+
+    /// The element's text when the element at `depth` is the one captured (the buffer is
+    /// handed out; give it back to keep its allocation).
+    fn end(&mut self, depth: usize) -> Option<String> {
+        (self.depth == Some(depth)).then(|| {
+            self.depth = None;
+            std::mem::take(&mut self.text)
+        })
     }
 }
 
