@@ -404,51 +404,6 @@ impl stream::Visitor for Walker {
                     }
                 }
             }
-            "button" | "input" | "div" | "span" | "li" | "td" | "img"
-                if self.link.is_none() && el.attr("onclick").is_some() =>
-            {
-                // `<button onclick="location.href='/order/order.php'">바로 구매</button>`: how
-                // hand-built and Godomall shops lead from a product to the cart and the order.
-                if let Some(url) = el
-                    .attr("onclick")
-                    .and_then(script_target)
-                    .and_then(|t| resolve(base, t))
-                {
-                    let area = current_area(stack);
-                    let value = if tag == "input" {
-                        el.attr("value").or_else(|| el.attr("alt"))
-                    } else {
-                        None
-                    };
-                    match value {
-                        Some(v) => {
-                            if f.links.len() < MAX_LINKS {
-                                f.links.push(Link {
-                                    url,
-                                    text: collapse_ws(v),
-                                    area,
-                                });
-                            }
-                        }
-                        None => {
-                            self.link_text.clear();
-                            self.link = Some(OpenLink {
-                                url,
-                                fallback: el.attr("title").unwrap_or("").to_string(),
-                                area,
-                            });
-                            fr.link = true;
-                        }
-                    }
-                }
-                if tag == "button" {
-                    fr.button = true;
-                    self.button.clear();
-                }
-                if tag == "input" {
-                    push_input(f, &mut self.forms, self.form_open, el);
-                }
-            }
             "img" => {
                 if let (Some(l), Some(alt)) = (self.link.as_mut(), el.attr("alt")) {
                     l.fallback.push_str(alt);
@@ -521,6 +476,36 @@ impl stream::Visitor for Walker {
                 }
             }
             _ => {}
+        }
+        // `<button onclick="location.href='/order/order.php'">바로 구매</button>`: how
+        // hand-built and Godomall shops lead from a product to the cart and the order. Such a
+        // handler is a link, its text the element's text (an input's value).
+        if self.link.is_none() {
+            if let Some(url) = el
+                .attr("onclick")
+                .and_then(script_target)
+                .and_then(|t| resolve(base, t))
+            {
+                let area = current_area(stack);
+                if tag == "input" {
+                    let v = el.attr("value").or_else(|| el.attr("alt")).unwrap_or("");
+                    if f.links.len() < MAX_LINKS {
+                        f.links.push(Link {
+                            url,
+                            text: collapse_ws(v),
+                            area,
+                        });
+                    }
+                } else {
+                    self.link_text.clear();
+                    self.link = Some(OpenLink {
+                        url,
+                        fallback: el.attr("title").unwrap_or("").to_string(),
+                        area,
+                    });
+                    fr.link = true;
+                }
+            }
         }
         // Microdata: a new item scope, and properties of the enclosing scope.
         let items = &mut self.items;
@@ -608,9 +593,9 @@ impl stream::Visitor for Walker {
         if top.hidden {
             return;
         }
+        let in_heading = stack.iter().any(|s| s.heading);
         // Text inside a link or a heading is offered as a name when that element closes.
-        let labelled = self.link.is_some() || stack.iter().rev().take(8).any(|s| s.heading);
-        self.cards.text(s, labelled);
+        self.cards.text(s, self.link.is_some() || in_heading);
         // Collapsed and counted as it is copied: the page's text is never copied twice.
         if f.text.len() < MAX_TEXT {
             let chars = text::push_collapsed(&mut f.text, s);
@@ -625,7 +610,7 @@ impl stream::Visitor for Walker {
         if self.link.is_some() && self.link_text.len() < 512 {
             text::push_collapsed(&mut self.link_text, s);
         }
-        if stack.iter().any(|s| s.heading) && self.heading.len() < 1024 {
+        if in_heading && self.heading.len() < 1024 {
             text::push_collapsed(&mut self.heading, s);
         }
         if stack.iter().any(|s| s.button) && self.button.len() < 256 {
