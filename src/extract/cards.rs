@@ -9,6 +9,10 @@
 //! one to four prices is a card candidate for its parent; a parent with at least two candidates
 //! of the same shape (tag and first class) holds a grid, whose cards become products.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::price::{has_price, prices_in};
 
 /// How far up a name or a price is told to its ancestors: no card wraps its name deeper.
@@ -98,12 +102,10 @@ impl Cards {
         let parent = self.stack.last();
         let concealed = parent.is_some_and(|p| p.concealed) || conceals(class, &attr);
         let first_class = class.split_ascii_whitespace().next().unwrap_or("");
+        let words = ClassWords::of(class);
         let old = parent.is_some_and(|p| p.old)
             || matches!(tag, "del" | "s" | "strike")
-            || (!class.is_empty()
-                && OLD_PRICE
-                    .iter()
-                    .any(|w| super::contains_ignore_case(class, w)))
+            || words.old_price
             || attr("style").is_some_and(|s| s.contains("line-through"));
         let node = Node {
             sig: fnv(
@@ -113,14 +115,14 @@ impl Cards {
             skip: skip || parent.is_some_and(|p| p.skip),
             concealed,
             old,
-            price_slot: !old && super::contains_ignore_case(class, "price"),
+            price_slot: !old && words.price,
             ..Node::default()
         };
         let depth = self.stack.len() + 1;
         if tag == "h1" && !node.skip {
             self.h1.start(depth);
         }
-        if !node.skip && names_a_product(tag, class) {
+        if !node.skip && words.name && !words.price && names_a_product(tag) {
             self.named.start(depth);
         }
         self.stack.push(node);
@@ -339,9 +341,10 @@ impl Capture {
     }
 }
 
-/// Whether the class names the element that holds a product's name. The outermost such
-/// element wins: Cafe24 writes `strong.name > span.title "상품명" : span "머그컵"`.
-fn names_a_product(tag: &str, class: &str) -> bool {
+/// Whether an element of this tag may hold a product's name when its class says so (a class
+/// on a whole section or list names the section). The outermost such element wins: Cafe24
+/// writes `strong.name > span.title "상품명" : span "머그컵"`.
+fn names_a_product(tag: &str) -> bool {
     !matches!(
         tag,
         "html"
@@ -355,11 +358,41 @@ fn names_a_product(tag: &str, class: &str) -> bool {
             | "header"
             | "footer"
             | "nav"
-    ) && !class.is_empty()
-        && ["name", "tit", "subject"]
-            .iter()
-            .any(|w| super::contains_ignore_case(class, w))
-        && !super::contains_ignore_case(class, "price")
+    )
+}
+
+/// What an element's class says about its part in a card, read in one pass over the class.
+#[derive(Default)]
+struct ClassWords {
+    /// A former or list price (`was_price`, `compare`, `consumer`, `mrp` …).
+    old_price: bool,
+    /// The price (`price`, `product-price`).
+    price: bool,
+    /// The product's name (`name`, `title`, `tit`, `subject`).
+    name: bool,
+}
+
+impl ClassWords {
+    fn of(class: &str) -> ClassWords {
+        static WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(OLD_PRICE.iter().chain(&["price", "name", "tit", "subject"]))
+                .ok()
+        });
+        let mut w = ClassWords::default();
+        let Some(ac) = WORDS.as_ref().filter(|_| !class.is_empty()) else {
+            return w;
+        };
+        for m in ac.find_overlapping_iter(class) {
+            match m.pattern().as_usize().checked_sub(OLD_PRICE.len()) {
+                None => w.old_price = true,
+                Some(0) => w.price = true,
+                Some(_) => w.name = true,
+            }
+        }
+        w
+    }
 }
 
 /// Text a browser shows only to screen readers, or not at all (Cafe24's `displaynone` labels
