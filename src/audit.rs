@@ -299,6 +299,25 @@ fn similar(a: &[u64], b: &[u64]) -> bool {
     inter / union >= 0.9
 }
 
+/// A snapshot of a running check, for callers that show progress while the crawl runs (the web
+/// app's live page): sent after every page read.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Progress {
+    /// Pages read so far (errors included).
+    pub pages_fetched: usize,
+    /// URLs waiting in the queue.
+    pub pages_queued: usize,
+    /// Errors logged so far.
+    pub errors: usize,
+    /// The page just read.
+    pub last_url: String,
+    /// Prerequisites already decided as passed, by id (`products`, `checkout`, ...).
+    pub passed: Vec<String>,
+}
+
+/// Receives [`Progress`] snapshots; called on the crawl's task, so it must return quickly.
+pub type Observer = Arc<dyn Fn(&Progress) + Send + Sync>;
+
 /// Checks a URL with a shared HTTP client (batch runs share one client and its politeness).
 pub async fn audit_url(
     http: &Arc<Http>,
@@ -306,6 +325,18 @@ pub async fn audit_url(
     start: Url,
     rules: &RuleSet,
     config: &Config,
+) -> Result<Report> {
+    audit_url_observed(http, input, start, rules, config, None).await
+}
+
+/// [`audit_url`] that reports its progress to `observer` after every page.
+pub async fn audit_url_observed(
+    http: &Arc<Http>,
+    input: &str,
+    start: Url,
+    rules: &RuleSet,
+    config: &Config,
+    observer: Option<&Observer>,
 ) -> Result<Report> {
     let t0 = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
@@ -811,6 +842,20 @@ pub async fn audit_url(
                     area: e.area,
                 };
                 r.link_priority(&link, &o).0 - e.depth as i32
+            });
+        }
+        if let Some(obs) = observer {
+            obs(&Progress {
+                pages_fetched: pages.len(),
+                pages_queued: frontier.len(),
+                errors: errors.len(),
+                last_url: pages.last().map(|p| p.url.clone()).unwrap_or_default(),
+                passed: open
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| !**o)
+                    .map(|(i, _)| rules.prerequisites[i].id.clone())
+                    .collect(),
             });
         }
         if !config.exhaustive && core.iter().all(|&i| !open[i]) {

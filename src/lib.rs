@@ -31,7 +31,7 @@ pub mod rules;
 pub mod score;
 pub mod serve;
 
-pub use audit::{audit, audit_url, parse_target, Target};
+pub use audit::{audit, audit_url, audit_url_observed, parse_target, Observer, Progress, Target};
 pub use config::{Config, Lang};
 pub use error::{Error, Result};
 pub use report::{Report, Status};
