@@ -134,14 +134,16 @@ struct Done {
     rendered: Option<Rendered>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn fetch_page(
     http: Arc<Http>,
     rules: Arc<RuleSet>,
-    enough: Arc<Enough>,
+    enough: Enough,
     scope: Scope,
     entry: Entry,
     cap: usize,
     renderer: Option<Arc<Renderer>>,
+    open: Vec<bool>,
 ) -> Done {
     let result = http
         .fetch(
@@ -205,6 +207,7 @@ async fn fetch_page(
     let mut rendered = None;
     if let (Ok(f), Some(r)) = (&result, &renderer) {
         let is_seed = entry.source == Source::Seed;
+        let unproven = leaves_open(&rules, &open, &eval);
         rendered = r
             .page(
                 &http,
@@ -214,12 +217,23 @@ async fn fetch_page(
                 is_seed,
                 &entry.predicted,
                 facts.as_ref(),
+                unproven,
             )
             .await;
         if let Some(out) = rendered.as_mut() {
             if let (Some(rf), Some(re)) = (out.facts.take(), out.eval.take()) {
-                facts = Some(rf);
-                eval = re;
+                match facts.as_mut() {
+                    // Rendered in doubt and showing less than the HTML did (a widget that
+                    // replaced static markup, a script that failed): the static read stands,
+                    // with the links the scripts added.
+                    Some(sf) if out.in_doubt && shows_less(&rules, (&rf, &re), (sf, &eval)) => {
+                        add_links(sf, rf.links);
+                    }
+                    _ => {
+                        facts = Some(rf);
+                        eval = re;
+                    }
+                }
             }
         }
     }
@@ -230,6 +244,46 @@ async fn fetch_page(
         eval,
         rendered,
     }
+}
+
+/// True when the rendered read of a page has fewer products or less positive evidence than its
+/// static read.
+fn shows_less(
+    rules: &RuleSet,
+    rendered: (&PageFacts, &PageEval),
+    stat: (&PageFacts, &PageEval),
+) -> bool {
+    let proof = |e: &PageEval| {
+        e.hits
+            .iter()
+            .filter(|h| rules.rules[h.rule].weight > 0)
+            .count()
+    };
+    rendered.0.products.len() < stat.0.products.len() || proof(rendered.1) < proof(stat.1)
+}
+
+/// Adds the links of a page's rendered read that its static read lacks.
+fn add_links(facts: &mut PageFacts, rendered: Vec<extract::Link>) {
+    let seen: std::collections::HashSet<Url> = facts.links.iter().map(|l| l.url.clone()).collect();
+    for l in rendered {
+        if facts.links.len() >= extract::MAX_LINKS {
+            break;
+        }
+        if !seen.contains(&l.url) {
+            facts.links.push(l);
+        }
+    }
+}
+
+/// True when a check still open (as the crawl knew when the page was sent for) found no
+/// positive evidence on the page: the page is worth rendering if its scripts build content.
+fn leaves_open(rules: &RuleSet, open: &[bool], eval: &PageEval) -> bool {
+    open.iter().enumerate().any(|(p, &o)| {
+        o && !eval.hits.iter().any(|h| {
+            let r = &rules.rules[h.rule];
+            r.weight > 0 && matches!(r.owner, crate::rules::Owner::Prereq(q) if q == p)
+        })
+    })
 }
 
 /// A page's word-shingle fingerprint: the distinct hashes of its 3-word windows, sorted.
@@ -536,6 +590,10 @@ pub async fn audit_url_observed(
                 entry,
                 config.max_body,
                 renderer.clone(),
+                open.iter()
+                    .enumerate()
+                    .map(|(i, o)| *o && core.contains(&i))
+                    .collect(),
             ));
             loading.insert(task.id(), (url, priority));
         }

@@ -92,7 +92,7 @@ pub struct Evidence<'r> {
     changes: u64,
     tally: Tally,
     /// Rules with [`PER_RULE`] pages of evidence, for page tasks to skip their snippets.
-    enough: std::sync::Arc<Enough>,
+    enough: Enough,
 }
 
 impl<'r> Evidence<'r> {
@@ -104,7 +104,7 @@ impl<'r> Evidence<'r> {
             mismatches: Vec::new(),
             business_texts: Vec::new(),
             changes: 0,
-            enough: std::sync::Arc::new(Enough::new(rules.rules.len())),
+            enough: Enough::new(rules.rules.len()),
             tally: Tally {
                 name_rules: rules
                     .rules
@@ -185,7 +185,7 @@ impl<'r> Evidence<'r> {
 
     /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
     /// The rules this evidence needs no more snippets for; it fills as pages are added.
-    pub fn enough(&self) -> std::sync::Arc<Enough> {
+    pub fn enough(&self) -> Enough {
         self.enough.clone()
     }
 
@@ -205,7 +205,7 @@ impl<'r> Evidence<'r> {
                     matched: matched.clone(),
                 });
                 if v.len() == PER_RULE {
-                    self.enough.set(*rule);
+                    self.enough = self.enough.with(*rule);
                 }
             }
         }

@@ -163,6 +163,104 @@ async fn only_the_script_shell_is_rendered_and_a_self_hosted_sdk_never_runs() {
     assert!(probe.snippet.contains("tosspayments"), "{}", probe.snippet);
 }
 
+/// A page with real static text whose nav, product grid and footer are filled by script is not
+/// a shell, yet nothing can be reached without rendering it: it is rendered "in doubt", and the
+/// static pages it links are read as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_whose_links_are_built_by_script_is_rendered_in_doubt() {
+    let dir = "fixtures/sites/rw-script-built-nav";
+    let r = check(dir, &config(RenderMode::Never)).await;
+    assert!(!r.verdict.ready);
+    assert_eq!(status(&r, "products"), Status::Fail);
+    if !have_chromium() {
+        return;
+    }
+    let r = check(dir, &config(RenderMode::Auto)).await;
+    assert!(r.verdict.ready, "{:#?}", r.checks);
+    let rendered: Vec<&str> = r
+        .crawl
+        .pages
+        .iter()
+        .filter(|p| p.rendered)
+        .map(|p| p.url.as_str())
+        .collect();
+    assert_eq!(
+        rendered.len(),
+        1,
+        "only the home page is in doubt: {rendered:?}"
+    );
+    assert_eq!(url::Url::parse(rendered[0]).unwrap().path(), "/");
+    assert!(
+        r.checks
+            .iter()
+            .flat_map(|c| &c.evidence)
+            .all(|e| e.rule != "access.js_shell"),
+        "a page with text is never a shell"
+    );
+}
+
+/// The doubt budget: on a site whose every page is in doubt and proves nothing, at most
+/// `DOUBT_BUDGET` pages are rendered and the rest are read from their static HTML.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_doubt_are_rendered_within_the_budget() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let n = 16;
+    for i in 0..n {
+        let links: String = (0..n)
+            .map(|j| format!("<a href=\"/p{j}.html\">Page {j}</a> "))
+            .collect();
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>Page {i}</title><script src=\"/app.js\"></script></head>\
+             <body><h1>Page {i}</h1><p>Notes from the workshop, part {i}.</p><nav>{links}</nav>\
+             <ul class=\"prdList\"></ul></body></html>"
+        );
+        let name = if i == 0 {
+            "index.html".to_string()
+        } else {
+            format!("p{i}.html")
+        };
+        std::fs::write(dir.path().join(name), page).unwrap();
+    }
+    std::fs::write(dir.path().join("app.js"), "void 0;").unwrap();
+    let cfg = Config {
+        probe: false,
+        ..config(RenderMode::Auto)
+    };
+    let r = check(dir.path().to_str().unwrap(), &cfg).await;
+    let rendered = r.crawl.pages.iter().filter(|p| p.rendered).count();
+    assert!(r.crawl.pages.len() >= n, "{}", r.crawl.pages.len());
+    assert_eq!(
+        rendered,
+        siteready::render::DOUBT_BUDGET,
+        "{:?}",
+        r.crawl.pages
+    );
+}
+
+#[test]
+fn a_page_with_text_and_links_is_not_in_doubt() {
+    let url = url::Url::parse("http://127.0.0.1/").unwrap();
+    let html = r#"<html><body><nav><a href="/a">A</a><a href="/b">B</a><a href="/c">C</a><a href="/d">D</a><a href="/e">E</a></nav>
+        <p>Plenty of text.</p><script>document.title = 'x';</script></body></html>"#;
+    let f = siteready::extract::extract(&url, html, &[]);
+    assert!(!siteready::render::in_doubt(html, &f));
+    let html = r#"<html><body><p>Text.</p><ul class="prdList"></ul><script src="/app.js"></script></body></html>"#;
+    let f = siteready::extract::extract(&url, html, &[]);
+    assert!(siteready::render::in_doubt(html, &f));
+    let html = r#"<html><body><p>Text.</p><div id="x"></div><script>el.innerHTML = '<a href="/policy">Policy</a>';</script></body></html>"#;
+    let f = siteready::extract::extract(&url, html, &[]);
+    assert!(siteready::render::in_doubt(html, &f));
+    let html = r#"<html><body><p>Text.</p><ul class="prdList"><li>A</li></ul></body></html>"#;
+    let f = siteready::extract::extract(&url, html, &[]);
+    assert!(
+        !siteready::render::in_doubt(html, &f),
+        "no script, no doubt"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_without_chromium_falls_back_to_static_with_a_warning() {
     let cfg = Config {

@@ -98,8 +98,16 @@ impl Cards {
         attr: impl Fn(&str) -> Option<&'a str>,
         skip: bool,
     ) {
-        let class = attr("class").unwrap_or("");
         let parent = self.stack.last();
+        if skip || parent.is_some_and(|p| p.skip) {
+            // Nothing inside is read: the element's class need not be.
+            self.stack.push(Node {
+                skip: true,
+                ..Node::default()
+            });
+            return;
+        }
+        let class = attr("class").unwrap_or("");
         let concealed = parent.is_some_and(|p| p.concealed) || conceals(class, &attr);
         let first_class = class.split_ascii_whitespace().next().unwrap_or("");
         let words = ClassWords::of(class);
@@ -112,17 +120,16 @@ impl Cards {
                 tag.as_bytes(),
                 fnv(first_class.as_bytes(), 0xcbf2_9ce4_8422_2325),
             ),
-            skip: skip || parent.is_some_and(|p| p.skip),
             concealed,
             old,
             price_slot: !old && words.price,
             ..Node::default()
         };
         let depth = self.stack.len() + 1;
-        if tag == "h1" && !node.skip {
+        if tag == "h1" {
             self.h1.start(depth);
         }
-        if !node.skip && words.name && !words.price && names_a_product(tag) {
+        if words.name && !words.price && names_a_product(tag) {
             self.named.start(depth);
         }
         self.stack.push(node);
@@ -160,7 +167,7 @@ impl Cards {
             }
         }
         if !priced && !labelled {
-            self.offer(t, Rank::Text);
+            self.offer(t, Rank::Text, true);
         }
         self.prev.clear();
         if t.len() <= 24 {
@@ -171,11 +178,11 @@ impl Cards {
 
     /// A link's or a heading's text, told while its element is still open.
     pub(super) fn link_text(&mut self, s: &str) {
-        self.offer(s, Rank::Link);
+        self.offer(s, Rank::Link, false);
     }
 
     pub(super) fn heading_text(&mut self, s: &str) {
-        self.offer(s, Rank::Heading);
+        self.offer(s, Rank::Heading, false);
     }
 
     /// The innermost open element closes.
@@ -184,12 +191,12 @@ impl Cards {
         if let Some(h) = self.h1.end(depth) {
             self.h1_count += 1;
             if self.h1_first.is_none() {
-                self.h1_first = name_like(&h).map(str::to_string);
+                self.h1_first = name_like(&h, false).map(str::to_string);
             }
             self.h1.text = h;
         }
         if let Some(n) = self.named.end(depth) {
-            self.offer(&n, Rank::Named);
+            self.offer(&n, Rank::Named, false);
             self.named.text = n;
         }
         let Some(node) = self.stack.pop() else { return };
@@ -277,8 +284,9 @@ impl Cards {
         }
     }
 
-    /// Offers `s` as the name of the open elements that have no surer one.
-    fn offer(&mut self, s: &str, rank: Rank) {
+    /// Offers `s` as the name of the open elements that have no surer one. `priceless`: `s`
+    /// is known to hold no price.
+    fn offer(&mut self, s: &str, rank: Rank, priceless: bool) {
         // The innermost element learns every name its ancestors learn: when it has a name as
         // sure, so have they, and the text need not be read.
         if self
@@ -288,7 +296,9 @@ impl Cards {
         {
             return;
         }
-        let Some(name) = name_like(s) else { return };
+        let Some(name) = name_like(s, priceless) else {
+            return;
+        };
         let n = self.stack.len();
         let mut idx = None;
         for node in self.stack[n.saturating_sub(REACH)..].iter_mut().rev() {
@@ -436,8 +446,9 @@ fn conceals<'a>(class: &str, attr: &impl Fn(&str) -> Option<&'a str>) -> bool {
 }
 
 /// `s` as a product name, when it can be one: letters, not too short or long, not a price,
-/// not a button or badge word, a leading field label (`상품명 :`) removed.
-fn name_like(s: &str) -> Option<&str> {
+/// not a button or badge word, a leading field label (`상품명 :`) removed. `priceless`: `s` is
+/// known to hold no price, which spares reading it for one.
+fn name_like(s: &str, priceless: bool) -> Option<&str> {
     // A name is at most 150 characters; description paragraphs are turned away unread.
     if s.len() > 600 {
         return None;
@@ -455,13 +466,16 @@ fn name_like(s: &str) -> Option<&str> {
         .trim_start_matches([':', '：', '-', '·', '|'])
         .trim_start();
     // A link around the whole card reads "Name $40.00": the name is what precedes the price.
-    if t.bytes().any(|b| b.is_ascii_digit()) {
+    if !priceless && super::price::has_digit(t.as_bytes()) {
         if let Some(p) = prices_in(t).first() {
             t = t[..p.start].trim();
+            if has_price(t) {
+                return None;
+            }
         }
     }
     let chars = t.chars().count();
-    if !(2..=150).contains(&chars) || !t.chars().any(char::is_alphabetic) || has_price(t) {
+    if !(2..=150).contains(&chars) || !t.chars().any(char::is_alphabetic) {
         return None;
     }
     let bare = t.trim_end_matches([':', '：', '!', '.']).trim();
@@ -572,12 +586,18 @@ mod tests {
 
     #[test]
     fn names_exclude_labels_prices_and_buttons() {
-        assert_eq!(name_like("상품명 : 무쇠 프라이팬"), Some("무쇠 프라이팬"));
-        assert_eq!(name_like("Linen Apron $40.00 USD"), Some("Linen Apron"));
-        assert_eq!(name_like("Add to cart"), None);
-        assert_eq!(name_like("품절"), None);
-        assert_eq!(name_like("₩6,400"), None);
-        assert_eq!(name_like("12"), None);
-        assert_eq!(name_like("Sold out"), None);
+        assert_eq!(
+            name_like("상품명 : 무쇠 프라이팬", false),
+            Some("무쇠 프라이팬")
+        );
+        assert_eq!(
+            name_like("Linen Apron $40.00 USD", false),
+            Some("Linen Apron")
+        );
+        assert_eq!(name_like("Add to cart", false), None);
+        assert_eq!(name_like("품절", false), None);
+        assert_eq!(name_like("₩6,400", false), None);
+        assert_eq!(name_like("12", false), None);
+        assert_eq!(name_like("Sold out", false), None);
     }
 }

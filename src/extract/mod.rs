@@ -23,7 +23,8 @@ pub use text::{collapse_ws, snippet_around, truncate_chars};
 
 /// Caps that keep one hostile page from costing more than a normal one.
 const MAX_TEXT: usize = 400_000;
-const MAX_LINKS: usize = 5_000;
+/// Most links kept from one page: a page with more is a link farm or a trap, not a shop menu.
+pub const MAX_LINKS: usize = 5_000;
 const MAX_INLINE_SCRIPT: usize = 512 * 1024;
 const MAX_JSONLD: usize = 64;
 
@@ -549,11 +550,9 @@ impl stream::Visitor for Walker {
         if fr.area.is_none() {
             fr.area = stack.last().and_then(|s| s.area);
         }
-        self.cards.open(
-            tag,
-            |a| el.attr(a),
-            fr.hidden || fr.area == Some(Area::Footer),
-        );
+        // Footers and `<nav>` menus hold links, not product cards.
+        let no_cards = fr.hidden || fr.area == Some(Area::Footer) || tag == "nav";
+        self.cards.open(tag, |a| el.attr(a), no_cards);
         if !fr.hidden && is_block(tag) {
             push_sep(&mut f.text);
             if fr.area == Some(Area::Footer) {

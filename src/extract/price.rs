@@ -27,8 +27,8 @@ static PRICE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?:(?:NT|US|CA|AU|NZ|HK|S|R|A|C)?\$|₩|€|£|¥|￥|₫|฿|₹|₱|",
         r"(?-u:\b)(?:Rp|Rs|RM|KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)(?-u:\b)\.?)",
-        r"\s?([0-9][0-9.,]*[0-9]|[0-9])",
-        r"|([0-9][0-9.,]*[0-9]|[0-9])\s?(?:원|円|元|₫|đ|VNĐ|€|\$|บาท|",
+        r"\s?(?:[0-9][0-9.,]*[0-9]|[0-9])",
+        r"|(?:[0-9][0-9.,]*[0-9]|[0-9])\s?(?:원|円|元|₫|đ|VNĐ|€|\$|บาท|",
         r"(?:KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)(?-u:\b))"
     ))
     .ok()
@@ -42,11 +42,14 @@ pub fn prices_in(s: &str) -> Vec<PriceToken> {
     let Some(re) = PRICE.as_ref() else {
         return Vec::new();
     };
-    re.captures_iter(s)
-        .filter_map(|c| {
-            let whole = c.get(0)?;
-            let num = c.get(1).or_else(|| c.get(2))?.as_str();
-            let value = parse_price(num.trim_end_matches(['.', ',']))?;
+    // The number is the match from its first digit to its last: currency marks hold none.
+    // (Capture groups would run a slower engine on every match.)
+    re.find_iter(s)
+        .filter_map(|whole| {
+            let t = whole.as_str();
+            let a = t.find(|c: char| c.is_ascii_digit())?;
+            let b = t.rfind(|c: char| c.is_ascii_digit())?;
+            let value = parse_price(&t[a..=b])?;
             Some(PriceToken {
                 value,
                 text: whole.as_str().to_string(),
@@ -68,8 +71,8 @@ pub fn has_price(s: &str) -> bool {
 /// away here.
 fn may_have_price(s: &str) -> bool {
     let b = s.as_bytes();
-    // Most text has no digit: a plain scan, which the compiler vectorizes, turns it away.
-    if !b.iter().any(u8::is_ascii_digit) {
+    // Most text has no digit: eight bytes at a time, it is turned away.
+    if !has_digit(b) {
         return false;
     }
     let (mut digit, mut mark) = (false, false);
@@ -98,6 +101,28 @@ fn may_have_price(s: &str) -> bool {
     false
 }
 
+/// Whether `b` holds an ASCII digit, eight bytes at a time (a byte-wise `any` does not
+/// vectorize: it stops early).
+pub(super) fn has_digit(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = ONES * 0x7F;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        // A byte in 0x30..=0x39 (bit-twiddling "has between 0x2F and 0x3A", exclusive).
+        let low = x & LOW7;
+        let found =
+            (ONES * (127 + 0x3A)).wrapping_sub(low) & !x & (low + ONES * (127 - 0x2F)) & HIGH;
+        if found != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +131,25 @@ mod tests {
         let t = prices_in(s);
         assert_eq!(t.len(), 1, "{s:?} → {t:?}");
         t[0].value
+    }
+
+    #[test]
+    fn has_digit_agrees_with_a_byte_scan() {
+        let samples: Vec<Vec<u8>> = (0u16..=255)
+            .flat_map(|b| {
+                let b = b as u8;
+                (0..17).map(move |pos| {
+                    let mut v = vec![b'a'; 17];
+                    v[pos] = b;
+                    v
+                })
+            })
+            .collect();
+        for s in &samples {
+            assert_eq!(has_digit(s), s.iter().any(u8::is_ascii_digit), "{s:?}");
+        }
+        assert!(!has_digit("가격 문의 ₩".as_bytes()));
+        assert!(has_digit("₩6,400".as_bytes()));
     }
 
     #[test]

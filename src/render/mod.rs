@@ -14,7 +14,7 @@ mod page;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
@@ -106,6 +106,39 @@ pub fn needs_render(html: &str, facts: &PageFacts) -> bool {
             .any(|s| SPA_BUNDLE.as_ref().is_some_and(|re| re.is_match(s)))
 }
 
+/// Most pages of one site rendered because their static read was in doubt (pages that are not
+/// script shells): rendering costs about a second a page, so doubt is paid for a few pages only.
+pub const DOUBT_BUDGET: usize = 10;
+
+static SCRIPT_FILLED: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)<(div|ul|ol|nav|footer|header|section|main|aside|tbody)\b[^>]*\b(?:id|class)\s*=\s*["']?[^"'>]*(nav|menu|gnb|lnb|footer|header|product|goods|item|prd|list|grid|catalog|collection|category|cart|shop|policy|content)[^>]*>\s*</(div|ul|ol|nav|footer|header|section|main|aside|tbody)>"#,
+    )
+    .ok()
+});
+
+static SCRIPT_LINKS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(href\s*[=:]\s*["'`]?/|location\.href\s*=|\.(innerHTML|insertAdjacentHTML)\b|document\.write\()"#)
+        .ok()
+});
+
+/// True when a page that is not a script shell still looks partly built by its scripts: an empty
+/// container named for navigation, a footer or a product list (`<nav id="gnb"></nav>`,
+/// `<ul class="prdList"></ul>`), or next to no links in the markup while an inline script writes
+/// markup or links. Such a page is rendered when the static read left checks open ("in doubt").
+pub fn in_doubt(html: &str, facts: &PageFacts) -> bool {
+    if facts.scripts.is_empty() && facts.inline_script.is_empty() {
+        return false;
+    }
+    if SCRIPT_FILLED.as_ref().is_some_and(|re| re.is_match(html)) {
+        return true;
+    }
+    facts.links.len() < 5
+        && SCRIPT_LINKS
+            .as_ref()
+            .is_some_and(|re| re.is_match(&facts.inline_script))
+}
+
 /// What rendering one page gave.
 #[derive(Debug, Default)]
 pub struct Rendered {
@@ -127,6 +160,9 @@ pub struct Rendered {
     /// Rendering was required (`--render always`) and Chromium could not be started.
     pub fatal: Option<String>,
     pub elapsed: Duration,
+    /// Rendered because the static read was in doubt, not because the page is a shell: the
+    /// rendered page then adds what scripts built and never takes away what the HTML showed.
+    pub in_doubt: bool,
 }
 
 impl Rendered {
@@ -179,6 +215,8 @@ pub struct Renderer {
     browser: OnceCell<Result<Arc<Browser>, String>>,
     /// The fallback warning was written (once per run).
     warned: AtomicBool,
+    /// Renders left for pages in doubt ([`DOUBT_BUDGET`]).
+    doubt_left: AtomicUsize,
 }
 
 impl Renderer {
@@ -206,6 +244,7 @@ impl Renderer {
             idle: std::sync::Mutex::new(Vec::new()),
             browser: OnceCell::new(),
             warned: AtomicBool::new(false),
+            doubt_left: AtomicUsize::new(DOUBT_BUDGET),
         })))
     }
 
@@ -240,8 +279,9 @@ impl Renderer {
         }
     }
 
-    /// Renders a fetched page when the mode asks for it (`auto`: script shells only). `None`
-    /// when the page is read from its static HTML.
+    /// Renders a fetched page when the mode asks for it (`auto`: script shells, and pages
+    /// [`in_doubt`] while `open` says the static read left checks without evidence, within
+    /// [`DOUBT_BUDGET`]). `None` when the page is read from its static HTML.
     #[allow(clippy::too_many_arguments)]
     pub async fn page(
         &self,
@@ -252,10 +292,27 @@ impl Renderer {
         is_seed: bool,
         predicted: &[usize],
         static_facts: Option<&PageFacts>,
+        open: bool,
     ) -> Option<Rendered> {
         let job = Job::Full { rules, predicted };
-        self.run(http, job, fetched, scope, is_seed, static_facts)
+        let doubt = open
+            && self.mode == RenderMode::Auto
+            && fetched
+                .body
+                .as_ref()
+                .zip(static_facts)
+                .is_some_and(|(b, f)| {
+                    !needs_render(&b.text, f) && in_doubt(&b.text, f) && self.take_doubt()
+                });
+        self.run(http, job, fetched, scope, is_seed, static_facts, doubt)
             .await
+    }
+
+    /// Takes one render from the doubt budget; false when it is spent.
+    fn take_doubt(&self) -> bool {
+        self.doubt_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     /// The rendered text of a page when it is a script shell: the site's not-found page of a
@@ -268,11 +325,20 @@ impl Renderer {
         static_facts: &PageFacts,
     ) -> Option<String> {
         let out = self
-            .run(http, Job::Text, fetched, scope, false, Some(static_facts))
+            .run(
+                http,
+                Job::Text,
+                fetched,
+                scope,
+                false,
+                Some(static_facts),
+                false,
+            )
             .await?;
         out.facts.map(|f| f.text)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn run(
         &self,
         http: &Arc<Http>,
@@ -281,12 +347,13 @@ impl Renderer {
         scope: &Scope,
         is_seed: bool,
         static_facts: Option<&PageFacts>,
+        doubt: bool,
     ) -> Option<Rendered> {
         if !(200..300).contains(&fetched.status) {
             return None;
         }
         let (body, facts) = (fetched.body.as_ref()?, static_facts?);
-        if self.mode == RenderMode::Auto && !needs_render(&body.text, facts) {
+        if self.mode == RenderMode::Auto && !doubt && !needs_render(&body.text, facts) {
             return None;
         }
         let t0 = std::time::Instant::now();
@@ -294,12 +361,18 @@ impl Renderer {
         if is_seed {
             scope.add(&fetched.final_url); // the seed's redirect target is the site
         }
-        let mut out = Rendered::default();
+        let mut out = Rendered {
+            in_doubt: doubt,
+            ..Rendered::default()
+        };
         let browser = match self.browser(&scope, &fetched.final_url).await {
             Ok(b) => b,
             Err(e) => {
                 if self.mode == RenderMode::Always {
                     out.fatal = Some(format!("--render always: {e}"));
+                }
+                if doubt {
+                    return None; // the static read stands; it was not a shell
                 }
                 if !self.warned.swap(true, Ordering::Relaxed) {
                     out.error = Some(format!(

@@ -894,32 +894,34 @@ pub struct PageInput<'a> {
     pub facts: Option<&'a PageFacts>,
     /// Classes predicted by the text of links that led here (a "Shipping" link → shipping page).
     pub predicted: &'a [usize],
-    /// Rules whose evidence the crawl has enough of: their hits here need no snippet.
+    /// Rules whose evidence the crawl has enough of: they are not searched on this page.
     pub enough: Option<&'a Enough>,
 }
 
-/// Rules a crawl has enough evidence for (a report shows a few pages per rule). Their hits on
-/// later pages are still reported, without the snippet and matched text, which would be thrown
-/// away: cutting snippets was a quarter of evaluating a typical page. Shared between a crawl
-/// and its page tasks; a rule, once set, stays set.
-#[derive(Debug)]
-pub struct Enough(Box<[std::sync::atomic::AtomicBool]>);
+/// Rules a crawl has enough evidence for (a report shows a few pages per rule): a snapshot the
+/// crawl hands to each page task when it sends it, so evidence flows one way. A later page's
+/// hit of such a rule would be thrown away, so the rule is not searched at all: on a long crawl
+/// most of the text rules that can fire on a shop's pages have fired on its first few.
+#[derive(Debug, Clone, Default)]
+pub struct Enough(std::sync::Arc<[bool]>);
 
 impl Enough {
+    /// Nothing is enough yet, for `rules` rules.
     pub fn new(rules: usize) -> Enough {
-        Enough((0..rules).map(|_| Default::default()).collect())
+        Enough(vec![false; rules].into())
     }
 
-    pub fn set(&self, i: usize) {
-        if let Some(b) = self.0.get(i) {
-            b.store(true, std::sync::atomic::Ordering::Relaxed);
+    /// This snapshot with rule `i` added.
+    pub fn with(&self, i: usize) -> Enough {
+        let mut v = self.0.to_vec();
+        if let Some(b) = v.get_mut(i) {
+            *b = true;
         }
+        Enough(v.into())
     }
 
     pub fn has(&self, i: usize) -> bool {
-        self.0
-            .get(i)
-            .is_some_and(|b| b.load(std::sync::atomic::Ordering::Relaxed))
+        self.0.get(i).copied().unwrap_or(false)
     }
 }
 
@@ -1255,6 +1257,9 @@ impl RuleSet {
             if !r.pages.is_empty() && !r.pages.iter().any(|c| ev.classes.contains(c)) {
                 continue;
             }
+            if p.enough.is_some_and(|e| e.has(i)) {
+                continue;
+            }
             // Status rules read error pages; so do access rules (a 403 challenge page).
             let reads_errors = matches!(r.signal, Signal::Status { .. })
                 || r.effect == Some(super::Effect::Inconclusive);
@@ -1262,10 +1267,7 @@ impl RuleSet {
                 continue;
             }
             let found = match &page {
-                Some(page) => {
-                    let evidence = !p.enough.is_some_and(|e| e.has(i));
-                    self.match_signal(i, page, p.url, pq, p.status, evidence)
-                }
+                Some(page) => self.match_signal(i, page, p.url, pq, p.status, true),
                 None => self.match_without_facts(i, pq, p.status),
             };
             if let Some((snippet, matched)) = found {
