@@ -142,7 +142,7 @@ fn parse_xml(xml: &[u8], limit: usize) -> Parsed {
             _ => {}
         }
     }
-    tracing::debug!(
+    tracing::info!(
         pages = out.pages.len(),
         sitemaps = out.sitemaps.len(),
         "sitemap read"
