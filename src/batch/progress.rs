@@ -2,12 +2,32 @@
 //! Kubernetes), nothing when quiet. The runner only reports events; how they are shown is here.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::run::Outcome;
 use super::summary::SummaryRow;
+
+/// The bar on screen, if any, so that other stderr writers (log lines) can step around it.
+static LIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `write` (which prints to stderr) with the live progress bar, if any, lifted out of the
+/// way and redrawn after, so that the line and the bar do not garble each other.
+pub fn above_bar(write: impl FnOnce()) {
+    let bar = LIVE_BAR.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
+
+fn set_live_bar(bar: Option<ProgressBar>) {
+    if let Ok(mut live) = LIVE_BAR.lock() {
+        *live = bar;
+    }
+}
 
 /// Receives the batch's events.
 pub trait Progress: Send {
@@ -166,6 +186,7 @@ impl Progress for Console {
                 bar.reset_eta();
                 bar.set_message(self.msg());
                 bar.enable_steady_tick(Duration::from_millis(200));
+                set_live_bar(Some(bar.clone()));
                 self.bar = Some(bar);
             }
             Mode::Lines => {
@@ -239,6 +260,7 @@ impl Progress for Console {
 
     fn finish(&mut self, _outcome: &Outcome) {
         if let Some(b) = self.bar.take() {
+            set_live_bar(None);
             b.finish_and_clear();
         }
     }

@@ -184,7 +184,7 @@ pub async fn run(a: BatchArgs) -> u8 {
     };
     let (handle, stop) = batch::stop_channel();
     let signals = tokio::spawn(watch_signals(handle));
-    let mut progress = Console::new(Mode::detect(a.crawl.quiet), a.crawl.verbose);
+    let mut progress = Console::new(Mode::detect(a.crawl.quiet), a.crawl.verbose > 0);
     let outcome = batch::run(&input, &options, &rules, &config, stop, &mut progress).await;
     signals.abort();
     let outcome = match outcome {

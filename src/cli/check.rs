@@ -117,7 +117,7 @@ fn junit_host(target: &str, r: &Report) -> String {
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
-fn colour_wanted() -> bool {
+pub(super) fn colour_wanted() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }

@@ -7,6 +7,7 @@
 mod batch;
 mod check;
 mod diff;
+mod log;
 mod rules_cmd;
 
 use std::path::PathBuf;
@@ -131,11 +132,12 @@ pub struct CrawlArgs {
     /// the normal best-first order saves; never better for a real check.
     #[arg(long, value_enum, default_value = "best-first", hide = true)]
     pub order: OrderArg,
-    /// Print progress to stderr.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// More diagnostics on stderr: `-v` info (robots.txt, sitemaps, pages), `-vv` debug, `-vvv`
+    /// trace; in a batch `-v` also prints one line per finished site.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Print nothing but errors to stderr.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 }
 
@@ -211,6 +213,12 @@ pub fn main() -> ExitCode {
             });
         }
     };
+    let level = match &cli.cmd {
+        Cmd::Check(a) => log::level(a.crawl.verbose, a.crawl.quiet),
+        Cmd::Batch(a) => log::level(a.crawl.verbose, a.crawl.quiet),
+        _ => log::level(0, false),
+    };
+    log::init(level);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

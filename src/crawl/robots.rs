@@ -1,31 +1,40 @@
-//! robots.txt (RFC 9309): groups by user agent, longest match wins, `allow` wins ties,
-//! `*` and `$` wildcards. Unavailable (4xx) means allow all; unreachable (5xx, network)
-//! means disallow all.
+//! robots.txt (RFC 9309) through `texting_robots`: the group whose user agent equals our product
+//! token (case-insensitive, never a substring of it) applies, else the `*` group; the longest
+//! match wins and `allow` wins ties; `*` and `$` wildcards. Unavailable (4xx) means allow all;
+//! unreachable (5xx, network) means disallow all. This module only parses and answers; fetching
+//! and the 4xx/5xx decision belong to the crawl.
+
+use std::sync::Arc;
+
+use texting_robots::Robot;
 
 /// Cap on the robots.txt body, as RFC 9309 allows (500 KiB).
 pub const MAX_ROBOTS: usize = 500 * 1024;
 
-#[derive(Debug, Clone, Default)]
-struct Group {
-    agents: Vec<String>,
-    rules: Vec<(bool, String)>,
-}
+/// Most `Sitemap:` lines kept: more would only seed the same frontier.
+const MAX_SITEMAPS: usize = 50;
 
-/// Parsed robots.txt for one host.
+/// Parsed robots.txt for one host, reduced to the group that applies to us.
 #[derive(Debug, Clone)]
 pub struct Robots {
-    /// `(allow, pattern)` of the group that applies to us.
-    rules: Vec<(bool, String)>,
-    disallow_all: bool,
+    policy: Policy,
+    /// `Sitemap:` URLs, in file order (they apply to every agent).
     pub sitemaps: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Policy {
+    AllowAll,
+    DisallowAll,
+    /// Shared so that the crawl can clone the rules into tasks without re-parsing.
+    Rules(Arc<Robot>),
 }
 
 impl Robots {
     /// Everything allowed (no robots.txt, or `--no-robots`).
     pub fn allow_all() -> Self {
         Robots {
-            rules: Vec::new(),
-            disallow_all: false,
+            policy: Policy::AllowAll,
             sitemaps: Vec::new(),
         }
     }
@@ -33,128 +42,89 @@ impl Robots {
     /// Nothing allowed (robots.txt unreachable).
     pub fn disallow_all() -> Self {
         Robots {
-            rules: Vec::new(),
-            disallow_all: true,
+            policy: Policy::DisallowAll,
             sitemaps: Vec::new(),
         }
     }
 
     /// Parses robots.txt text for the product token `agent` (e.g. `siteready`).
+    ///
+    /// Text past [`MAX_ROBOTS`] is ignored, as RFC 9309 allows. A rule the matcher cannot compile
+    /// (a pathological wildcard pattern) is dropped alone rather than losing the whole file.
     pub fn parse(text: &str, agent: &str) -> Self {
-        let agent = agent.to_ascii_lowercase();
-        let mut groups: Vec<Group> = Vec::new();
-        let mut sitemaps = Vec::new();
-        let mut in_agents = false;
-        for line in text.lines().take(50_000) {
-            let line = line.split('#').next().unwrap_or("").trim();
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            let k = k.trim().to_ascii_lowercase();
-            let v = v.trim();
-            match k.as_str() {
-                "user-agent" => {
-                    if !in_agents {
-                        groups.push(Group::default());
+        let text = cap(text, MAX_ROBOTS);
+        let robot = match Robot::new(agent, text.as_bytes()) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "robots.txt has a rule that cannot be matched: dropping it");
+                let kept = without_bad_rules(text);
+                match Robot::new(agent, kept.as_bytes()) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "robots.txt unreadable: treated as allowing all");
+                        return Robots::allow_all();
                     }
-                    in_agents = true;
-                    if let Some(g) = groups.last_mut() {
-                        g.agents.push(v.to_ascii_lowercase());
-                    }
-                }
-                "allow" | "disallow" => {
-                    in_agents = false;
-                    if let Some(g) = groups.last_mut() {
-                        if !v.is_empty() && g.rules.len() < 10_000 {
-                            g.rules.push((k == "allow", v.to_string()));
-                        }
-                    }
-                }
-                "sitemap" => {
-                    if sitemaps.len() < 50 {
-                        sitemaps.push(v.to_string());
-                    }
-                }
-                _ => {
-                    in_agents = false;
                 }
             }
-        }
-        let mine: Vec<&Group> = groups
-            .iter()
-            .filter(|g| {
-                g.agents
-                    .iter()
-                    .any(|a| a != "*" && agent.contains(a.as_str()))
-            })
-            .collect();
-        let chosen: Vec<&Group> = if mine.is_empty() {
-            groups
-                .iter()
-                .filter(|g| g.agents.iter().any(|a| a == "*"))
-                .collect()
-        } else {
-            mine
         };
+        let mut sitemaps: Vec<String> = robot
+            .sitemaps
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        sitemaps.truncate(MAX_SITEMAPS);
+        tracing::info!(sitemaps = sitemaps.len(), "robots.txt read");
         Robots {
-            rules: chosen
-                .iter()
-                .flat_map(|g| g.rules.iter().cloned())
-                .collect(),
-            disallow_all: false,
+            policy: Policy::Rules(Arc::new(robot)),
             sitemaps,
         }
     }
 
-    /// Whether `path` (with query) may be fetched.
+    /// Whether `path` (with query) may be fetched. `/robots.txt` itself always may.
     pub fn allowed(&self, path: &str) -> bool {
-        if self.disallow_all {
-            return false;
+        let allowed = match &self.policy {
+            Policy::AllowAll => true,
+            Policy::DisallowAll => false,
+            Policy::Rules(robot) => robot.allowed(path),
+        };
+        if !allowed {
+            tracing::debug!(path, "robots.txt disallows");
         }
-        if path == "/robots.txt" {
-            return true;
-        }
-        let mut best: Option<(usize, bool)> = None;
-        for (allow, pat) in &self.rules {
-            if matches(pat, path) {
-                let len = pat.len();
-                best = match best {
-                    Some((l, a)) if l > len || (l == len && a) => Some((l, a)),
-                    _ => Some((len, *allow)),
-                };
-            }
-        }
-        best.map(|(_, a)| a).unwrap_or(true)
+        allowed
     }
 }
 
-/// Robots pattern match: `*` any run, trailing `$` anchors the end.
-fn matches(pat: &str, path: &str) -> bool {
-    let (pat, anchored) = match pat.strip_suffix('$') {
-        Some(p) => (p, true),
-        None => (pat, false),
-    };
-    let parts: Vec<&str> = pat.split('*').collect();
-    let first = parts[0];
-    if !path.starts_with(first) {
-        return false;
+/// `text` cut to at most `max` bytes, on a line boundary when there is one (a cut rule could
+/// otherwise forbid or allow more than its author wrote).
+fn cap(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
     }
-    let mut pos = first.len();
-    if parts.len() == 1 {
-        return !anchored || pos == path.len();
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
-    for part in &parts[1..parts.len() - 1] {
-        match path[pos..].find(part) {
-            Some(j) => pos += j + part.len(),
-            None => return false,
-        }
+    let head = &text[..end];
+    match head.rfind('\n') {
+        Some(nl) => &head[..nl],
+        None => head,
     }
-    let last = parts[parts.len() - 1];
-    if anchored {
-        path.len() >= pos + last.len() && path.ends_with(last)
-    } else {
-        path[pos..].contains(last)
-    }
+}
+
+/// The file without the `Allow`/`Disallow` lines that fail to compile on their own.
+fn without_bad_rules(text: &str) -> String {
+    text.lines()
+        .filter(|line| {
+            let lower = line.trim_start().to_ascii_lowercase();
+            if !(lower.starts_with("allow") || lower.starts_with("disallow")) {
+                return true;
+            }
+            let probe = format!("User-agent: *\n{line}\n");
+            Robot::new("*", probe.as_bytes()).is_ok()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -179,10 +149,85 @@ mod tests {
     fn own_group_wins_over_star() {
         let r = Robots::parse(
             "User-agent: *\nDisallow: /\n\nUser-agent: siteready\nDisallow: /private\n",
-            "siteready/0.1",
+            "siteready",
         );
         assert!(r.allowed("/products"));
         assert!(!r.allowed("/private/a"));
         assert!(!Robots::disallow_all().allowed("/"));
+        assert!(Robots::allow_all().allowed("/private"));
+    }
+
+    #[test]
+    fn agent_is_matched_whole_and_case_insensitively() {
+        // A group for `site` is not a group for `siteready`: the `*` group applies.
+        let r = Robots::parse(
+            "User-agent: site\nDisallow: /\n\nUser-agent: *\nDisallow: /cart\n",
+            "siteready",
+        );
+        assert!(r.allowed("/products"));
+        assert!(!r.allowed("/cart"));
+        let r = Robots::parse("User-agent: SiteReady\nDisallow: /x\n", "siteready");
+        assert!(!r.allowed("/x"));
+        // Neither is a group for a longer token that contains ours.
+        let r = Robots::parse("User-agent: siteready-pro\nDisallow: /\n", "siteready");
+        assert!(r.allowed("/"));
+    }
+
+    #[test]
+    fn empty_user_agent_matches_nobody() {
+        let r = Robots::parse(
+            "User-agent:\nDisallow: /\n\nUser-agent: *\nDisallow: /tmp\n",
+            "siteready",
+        );
+        assert!(r.allowed("/"));
+        assert!(!r.allowed("/tmp/a"));
+    }
+
+    #[test]
+    fn allow_wins_a_tie_and_longest_wins_otherwise() {
+        let r = Robots::parse(
+            "User-agent: *\nDisallow: /page\nAllow: /page\nDisallow: /shop/\nAllow: /shop\n",
+            "siteready",
+        );
+        assert!(r.allowed("/page"));
+        // `/shop/` is longer than `/shop`: it wins for paths it matches.
+        assert!(!r.allowed("/shop/item"));
+        assert!(r.allowed("/shopping"));
+    }
+
+    #[test]
+    fn wildcards_and_end_anchor() {
+        let r = Robots::parse(
+            "User-agent: *\nDisallow: /*?sort=\nDisallow: /exact$\nDisallow: /a*b*c\n",
+            "siteready",
+        );
+        assert!(!r.allowed("/list?sort=price"));
+        assert!(r.allowed("/list?page=2"));
+        assert!(!r.allowed("/exact"));
+        assert!(r.allowed("/exact/more"));
+        assert!(!r.allowed("/a-x-b-y-c"));
+        assert!(r.allowed("/a-x-c-y-b"));
+    }
+
+    #[test]
+    fn empty_disallow_allows_and_robots_txt_is_always_allowed() {
+        let r = Robots::parse("User-agent: *\nDisallow:\n", "siteready");
+        assert!(r.allowed("/anything"));
+        let r = Robots::parse("User-agent: *\nDisallow: /\n", "siteready");
+        assert!(!r.allowed("/x"));
+        assert!(r.allowed("/robots.txt"));
+    }
+
+    #[test]
+    fn text_past_the_cap_is_ignored() {
+        let mut text = String::from("User-agent: *\n");
+        while text.len() < MAX_ROBOTS {
+            text.push_str("Allow: /filler\n");
+        }
+        text.push_str("Disallow: /late\n");
+        let r = Robots::parse(&text, "siteready");
+        assert!(r.allowed("/late"));
+        assert!(cap("ab\ncd", 4) == "ab");
+        assert!(cap("é", 1).is_empty());
     }
 }

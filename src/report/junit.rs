@@ -1,5 +1,9 @@
 //! JUnit XML for CI systems (GitHub Actions test reporters, GitLab, Jenkins): one test case per
 //! prerequisite, so a pipeline shows which prerequisite failed and what to tell the merchant.
+//!
+//! Written by hand rather than with `quick-junit`: that crate fixes a four-space indent and
+//! writes timestamps with milliseconds and an offset, which would change a file CI pipelines
+//! already parse and diff. The format is small; escaping is in one function, tested below.
 
 use super::gate::{Gate, Outcome};
 use super::labels;

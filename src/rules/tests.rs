@@ -81,3 +81,45 @@ fn keywords_match_with_flexible_spaces() {
     assert_eq!(parse_status_range("400-599"), Some((400, 599)));
     assert_eq!(parse_status_range("9xx"), None);
 }
+
+#[test]
+fn selector_rules_pass_and_fail_a_page() {
+    let extra = r#"
+[[rule]]
+id = "checkout.card_number_field"
+description = "A card number field in the payment form"
+kind = "selector"
+selector = "form#pay input[name='card_number']"
+prerequisite = "checkout"
+weight = 10
+tags = ["payment"]
+"#;
+    let rules = RuleSet::from_sources(&files(extra)).expect("rules with a selector rule");
+    assert_eq!(rules.selectors.len(), 1);
+    let id = rules
+        .rules
+        .iter()
+        .position(|r| r.id == "checkout.card_number_field")
+        .expect("rule");
+    let url = url::Url::parse("https://shop.example/order/checkout").expect("url");
+    let hit = |html: &str| {
+        let f = crate::extract::extract(&url, html, &rules.selectors);
+        let eval = rules.evaluate(eval::PageInput {
+            url: &url,
+            status: 200,
+            facts: Some(&f),
+            predicted: &[],
+            enough: None,
+        });
+        eval.hits
+            .iter()
+            .find(|h| h.rule == id)
+            .map(|h| h.snippet.clone())
+    };
+    let pass = "<html><body><form id=pay><p>Card<p><input name=card_number></form></body></html>";
+    assert!(hit(pass).is_some());
+    // Sloppy markup (unclosed paragraphs) still nests the field inside the form.
+    assert!(hit("<form id=pay><div><p>Card <input name=card_number></div>").is_some());
+    assert!(hit("<form id=other><input name=card_number></form>").is_none());
+    assert!(hit("<form id=pay><input name=email></form>").is_none());
+}
