@@ -122,6 +122,53 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Checks every budget before a run, so that a library caller gets an error, never a
+    /// panic deep inside (a rate of 1e-30 makes a rate-limit period no clock can hold).
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |setting: &'static str, reason: &str| {
+            Err(crate::Error::Config {
+                setting,
+                reason: reason.to_string(),
+            })
+        };
+        let secs_ok = |d: Duration| !d.is_zero() && d < Duration::from_secs(10_000_000);
+        if self.max_pages == 0 {
+            return bad("max_pages", "must be at least 1");
+        }
+        if !secs_ok(self.max_time) {
+            return bad("max_time", "must be a positive number of seconds");
+        }
+        if !secs_ok(self.timeout) {
+            return bad("timeout", "must be a positive number of seconds");
+        }
+        if self.concurrency == 0 || self.concurrency > 64 {
+            return bad("concurrency", "must be between 1 and 64");
+        }
+        if !(self.rate.is_finite() && (self.rate == 0.0 || self.rate >= MIN_RATE)) {
+            return bad(
+                "rate",
+                "must be 0 (no limit) or at least 0.001 requests per second",
+            );
+        }
+        if self.max_body < 1024 {
+            return bad("max_body", "must be at least 1024 bytes");
+        }
+        if self.user_agent.is_empty()
+            || !self
+                .user_agent
+                .bytes()
+                .all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
+        {
+            return bad("user_agent", "must be non-empty printable ASCII");
+        }
+        Ok(())
+    }
+}
+
+/// The slowest rate limit accepted: one request every 1000 seconds.
+pub const MIN_RATE: f64 = 0.001;
+
 mod secs {
     use std::time::Duration;
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

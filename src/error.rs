@@ -26,6 +26,13 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A setting is out of range (`Config::validate`); names the setting.
+    #[error("invalid setting {setting}: {reason}")]
+    Config {
+        setting: &'static str,
+        reason: String,
+    },
+
     /// Anything else that stops a run before a report exists.
     #[error("{0}")]
     Other(String),
@@ -37,6 +44,145 @@ impl Error {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// Why a page, a robots.txt or a sitemap could not be fetched or read. The crawl goes on
+/// without it; the kind is written into the report's `errors[].kind` under the names below
+/// (`timeout`, `too_large`, ...), which are part of the report's contract.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No answer (or no whole body) within `--timeout`, or the time budget ran out.
+    Timeout,
+    /// A body over `--max-body`, or markup too deep or wide to read whole.
+    TooLarge,
+    RedirectLoop,
+    TooManyRedirects,
+    /// A private, loopback or link-local address (the SSRF guard).
+    BlockedAddress,
+    /// Redirected off the site.
+    OutOfScope,
+    /// A status outside 2xx.
+    HttpStatus,
+    /// Bytes that are not text in the page's encoding.
+    Decode,
+    /// robots.txt forbids the page, or could not be read.
+    Robots,
+    /// Connection refused, reset or cut mid-body.
+    Connect,
+    Dns,
+    Tls,
+    /// A JavaScript-built page that could not be rendered and was read from its static HTML.
+    Render,
+    /// Anything else (a kind this version does not know, when reading a report).
+    #[serde(other)]
+    Other,
+}
+
+impl ErrorKind {
+    /// The report's name of the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::RedirectLoop => "redirect_loop",
+            ErrorKind::TooManyRedirects => "too_many_redirects",
+            ErrorKind::BlockedAddress => "blocked_address",
+            ErrorKind::OutOfScope => "out_of_scope",
+            ErrorKind::HttpStatus => "http_status",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Robots => "robots",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Dns => "dns",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Render => "render",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    /// Failures that mean the host itself cannot be reached (exit code 3 for a start URL).
+    /// A timeout is not one of them: the server accepted the connection (connection timeouts
+    /// are classified as `connect`), so the report says what it did instead.
+    pub fn is_unreachable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Connect | ErrorKind::Dns | ErrorKind::Tls | ErrorKind::BlockedAddress
+        )
+    }
+}
+
+/// A kind equals its report name (`kind == "timeout"`), as the report's readers compare it.
+impl PartialEq<&str> for ErrorKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The errors of one run, as the report lists them. It owns the cap: a hostile site can fail
+/// every one of thousands of pages, and the report stays readable.
+#[derive(Debug, Default)]
+pub struct ErrorLog {
+    errors: Vec<crate::report::model::PageError>,
+    /// Errors left out once the cap was reached.
+    dropped: usize,
+}
+
+impl ErrorLog {
+    /// Most errors kept in one report.
+    pub const CAP: usize = 1000;
+
+    /// Logs one error (dropped past [`ErrorLog::CAP`]).
+    pub fn push(&mut self, url: &str, kind: ErrorKind, message: impl Into<String>) {
+        if self.errors.len() < Self::CAP {
+            self.errors.push(crate::report::model::PageError {
+                url: url.to_string(),
+                kind,
+                message: message.into(),
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// Errors logged so far (up to the cap).
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// Whether an error of `kind` was logged.
+    pub fn any(&self, kind: ErrorKind) -> bool {
+        self.errors.iter().any(|e| e.kind == kind)
+    }
+
+    pub fn first(&self) -> Option<&crate::report::model::PageError> {
+        self.errors.first()
+    }
+
+    /// The errors, for the report.
+    pub fn into_vec(self) -> Vec<crate::report::model::PageError> {
+        self.errors
     }
 }
 

@@ -262,6 +262,25 @@ async fn a_connection_reset_mid_body_is_retried_a_bounded_number_of_times() {
     }
 }
 
+/// A start page that answers 200 and then breaks off is a site that is there: the report says
+/// the page broke off (kind `connect`), instead of "cannot reach", and the run ends with a report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_page_reset_mid_body_still_gives_a_report() {
+    let srv = serve("reset");
+    let mut cfg = config();
+    cfg.robots = false;
+    let run = crawl(&srv, "/rst", &cfg).await;
+    run.assert_kind("/rst", "connect");
+    let (_, _, msg) = run
+        .errors()
+        .into_iter()
+        .find(|(u, k, _)| u.ends_with("/rst") && k == "connect")
+        .unwrap();
+    assert!(msg.contains("after"), "{msg}");
+    assert_eq!(run.report["verdict"]["ready"], false);
+    assert_eq!(run.report["checks"][0]["status"], "inconclusive");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_honour_retry_after_within_bounds() {
     let srv = serve("retry_after");

@@ -191,7 +191,7 @@ async fn non_http_urls_are_shown_as_text() {
     report.crawl.pages[0].final_url = bad[3].into();
     report.errors.push(siteready::report::model::PageError {
         url: bad[1].into(),
-        kind: "other".into(),
+        kind: siteready::error::ErrorKind::Other,
         message: "<script>alert('error')</script>".into(),
     });
     let html = to_html(&report);

@@ -30,53 +30,7 @@ const BACKOFF: Duration = Duration::from_millis(500);
 /// Bytes read from a body without a content type before deciding whether it is HTML.
 const SNIFF_BYTES: usize = 1024;
 
-/// Why a fetch failed; the names are the report's `errors[].kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    Timeout,
-    TooLarge,
-    RedirectLoop,
-    TooManyRedirects,
-    BlockedAddress,
-    OutOfScope,
-    HttpStatus,
-    Decode,
-    Robots,
-    Connect,
-    Dns,
-    Tls,
-    Other,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::TooLarge => "too_large",
-            ErrorKind::RedirectLoop => "redirect_loop",
-            ErrorKind::TooManyRedirects => "too_many_redirects",
-            ErrorKind::BlockedAddress => "blocked_address",
-            ErrorKind::OutOfScope => "out_of_scope",
-            ErrorKind::HttpStatus => "http_status",
-            ErrorKind::Decode => "decode",
-            ErrorKind::Robots => "robots",
-            ErrorKind::Connect => "connect",
-            ErrorKind::Dns => "dns",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Other => "other",
-        }
-    }
-
-    /// Failures that mean the host itself cannot be reached (exit code 3 for a start URL).
-    /// A timeout is not one of them: the server accepted the connection (connection timeouts
-    /// are classified as `connect`), so the report says what it did instead.
-    pub fn is_unreachable(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::Connect | ErrorKind::Dns | ErrorKind::Tls | ErrorKind::BlockedAddress
-        )
-    }
-}
+pub use crate::error::ErrorKind;
 
 /// A failed fetch.
 #[derive(Debug, Clone)]
@@ -85,6 +39,9 @@ pub struct FetchError {
     pub message: String,
     /// Last URL tried (after redirects).
     pub final_url: Option<Url>,
+    /// The status the server answered before the body broke off, when it did: the site is
+    /// there, and the failure is the page's, not the host's.
+    pub status: Option<u16>,
 }
 
 impl FetchError {
@@ -93,6 +50,7 @@ impl FetchError {
             kind,
             message: message.into(),
             final_url: Some(at.clone()),
+            status: None,
         }
     }
 }
@@ -180,6 +138,7 @@ impl Http {
     /// Builds the client for `config`. `allowed` lists addresses exempt from the private-address
     /// guard (the server `check DIR` starts for itself).
     pub fn new(config: &Config, allowed: Vec<(IpAddr, u16)>) -> crate::Result<Arc<Http>> {
+        config.validate()?;
         Http::build(config, allowed, None)
     }
 
@@ -216,7 +175,9 @@ impl Http {
                     NonZeroU32::new(config.rate.round() as u32).unwrap_or(NonZeroU32::MIN),
                 )
             } else {
-                Quota::with_period(Duration::from_secs_f64(1.0 / config.rate))
+                Duration::try_from_secs_f64(1.0 / config.rate)
+                    .ok()
+                    .and_then(Quota::with_period)
                     .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             };
             Some(RateLimiter::keyed(quota.allow_burst(NonZeroU32::MIN)))
@@ -401,7 +362,8 @@ impl Http {
             let sniff = want == Want::Html && declared_html.is_none();
             let (buf, truncated) = match read_capped(resp, &cur, cap, sniff).await {
                 Ok(r) => r,
-                Err(e) if e.kind == ErrorKind::Connect && tries < ATTEMPTS => {
+                Err(mut e) if e.kind == ErrorKind::Connect && tries < ATTEMPTS => {
+                    e.status = Some(status);
                     // Cut mid-body: ask again for the same hop, after a backoff.
                     let wait = backoff(tries);
                     if Instant::now() + wait >= end {
@@ -410,7 +372,10 @@ impl Http {
                     tokio::time::sleep(wait).await;
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err(mut e) => {
+                    e.status = Some(status);
+                    return Err(e);
+                }
             };
             let looks_html = declared_html.unwrap_or_else(|| sniff_html(&buf));
             let body = if want == Want::Text || looks_html {

@@ -127,6 +127,90 @@ fn without_bad_rules(text: &str) -> String {
         .join("\n")
 }
 
+/// What became of a site's robots.txt; the report's `crawl.robots`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RobotsState {
+    /// `--no-robots`.
+    Ignored,
+    /// Read and obeyed.
+    Found,
+    /// 4xx: everything is allowed.
+    Missing,
+    /// 5xx, unreadable or no answer: nothing is allowed (RFC 9309).
+    Error,
+}
+
+impl RobotsState {
+    /// The report's name of the state.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RobotsState::Ignored => "ignored",
+            RobotsState::Found => "found",
+            RobotsState::Missing => "missing",
+            RobotsState::Error => "error",
+        }
+    }
+}
+
+/// Fetches and reads the robots.txt of `start`'s site before anything else: it may forbid the
+/// start page itself. A robots.txt that cannot be read forbids everything and is logged. An
+/// error only when the start host itself cannot be reached (a robots.txt redirecting somewhere
+/// unreachable is only an unreadable robots.txt).
+pub async fn fetch(
+    http: &super::Http,
+    start: &url::Url,
+    deadline: tokio::time::Instant,
+    errors: &mut crate::error::ErrorLog,
+) -> crate::Result<(Robots, RobotsState)> {
+    use crate::error::{Error, ErrorKind};
+    let ru = start
+        .join("/robots.txt")
+        .map_err(|e| Error::Other(e.to_string()))?;
+    let got = tokio::time::timeout_at(
+        deadline,
+        http.fetch(&ru, None, super::Want::Text, MAX_ROBOTS),
+    )
+    .await;
+    let why = match got {
+        Ok(Ok(f)) if (200..300).contains(&f.status) => {
+            let text = f.body.map(|b| b.text).unwrap_or_default();
+            tracing::debug!(url = %ru, "robots.txt read");
+            return Ok((Robots::parse(&text, AGENT), RobotsState::Found));
+        }
+        Ok(Ok(f)) if (400..500).contains(&f.status) => {
+            return Ok((Robots::allow_all(), RobotsState::Missing));
+        }
+        Ok(Ok(f)) => format!(
+            "robots.txt answered HTTP {}: crawling is not allowed until it can be read",
+            f.status
+        ),
+        Ok(Err(e))
+            if e.kind.is_unreachable()
+                && e.final_url.as_ref().is_none_or(|u| {
+                    u.host() == start.host()
+                        && u.port_or_known_default() == start.port_or_known_default()
+                }) =>
+        {
+            return Err(Error::Unreachable {
+                url: start.to_string(),
+                reason: e.message,
+            });
+        }
+        Ok(Err(e)) => format!(
+            "robots.txt could not be read ({}): {}",
+            e.kind.as_str(),
+            e.message
+        ),
+        Err(_) => "robots.txt did not answer within the time budget".into(),
+    };
+    tracing::warn!(url = %ru, "{why}");
+    errors.push(ru.as_str(), ErrorKind::Robots, why);
+    Ok((Robots::disallow_all(), RobotsState::Error))
+}
+
+/// The token siteready answers to in robots.txt groups.
+pub const AGENT: &str = "siteready";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -170,7 +170,7 @@ impl Rendered {
     pub fn note(
         &self,
         record: &mut m::PageRecord,
-        errors: &mut Vec<m::PageError>,
+        errors: &mut crate::error::ErrorLog,
         screenshots: &mut BTreeMap<String, String>,
     ) {
         record.rendered = self.rendered;
@@ -187,13 +187,7 @@ impl Rendered {
             .collect();
         record.checkout_probe = self.probe.clone();
         if let Some(e) = &self.error {
-            if errors.len() < 1000 {
-                errors.push(m::PageError {
-                    url: record.url.clone(),
-                    kind: "render".into(),
-                    message: e.clone(),
-                });
-            }
+            errors.push(&record.url, crate::error::ErrorKind::Render, e.clone());
         }
         if let Some(s) = &self.screenshot {
             screenshots.insert(record.final_url.clone(), s.clone());

@@ -302,7 +302,7 @@ fn page(r: &Report) -> Page<'_> {
             .iter()
             .map(|e| ErrorRow {
                 link: link(&e.url, short_url(&e.url, cx.origin.as_ref())),
-                kind: &e.kind,
+                kind: e.kind.as_str(),
                 message: &e.message,
             })
             .collect(),

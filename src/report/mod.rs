@@ -1,6 +1,7 @@
 //! The report model and its writers: JSON (the contract, with a published schema), HTML (for a
 //! reviewer), JUnit (for CI) and a terminal summary, plus the CI gate they share.
 
+pub(crate) mod assemble;
 pub mod gate;
 pub mod html;
 pub mod junit;

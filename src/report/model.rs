@@ -226,7 +226,7 @@ pub struct PageError {
     /// `timeout`, `too_large`, `redirect_loop`, `too_many_redirects`, `blocked_address`,
     /// `out_of_scope`, `http_status`, `decode`, `robots`, `connect`, `tls`, `dns`, `render`
     /// (a JavaScript-built page read without rendering), `other`.
-    pub kind: String,
+    pub kind: crate::error::ErrorKind,
     pub message: String,
 }
 
