@@ -68,8 +68,9 @@ pub fn is_gzip(body: &[u8]) -> bool {
     body.starts_with(&[0x1f, 0x8b])
 }
 
-/// Decompresses at most `max_bytes`; `true` when there was more.
-fn gunzip(body: &[u8], max_bytes: usize) -> Result<(Vec<u8>, bool), SitemapError> {
+/// Decompresses gzip data to at most `max_bytes` (a bomb stops at the cap); `true` when there
+/// was more. For callers that hold a sitemap body as bytes before decoding it to text.
+pub fn gunzip(body: &[u8], max_bytes: usize) -> Result<(Vec<u8>, bool), SitemapError> {
     let limit = u64::try_from(max_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(1);
