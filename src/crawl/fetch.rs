@@ -377,6 +377,15 @@ impl Http {
                     return Err(e);
                 }
             };
+            // A gzip file served as such (`sitemap.xml.gz`, `application/gzip`): its text
+            // is inside, read to the same cap.
+            let (buf, truncated) = if want == Want::Text && super::sitemap::is_gzip(&buf) {
+                let (inner, more) = super::sitemap::gunzip(&buf, cap)
+                    .map_err(|e| FetchError::new(ErrorKind::Decode, e.to_string(), &cur))?;
+                (inner, truncated || more)
+            } else {
+                (buf, truncated)
+            };
             let looks_html = declared_html.unwrap_or_else(|| sniff_html(&buf));
             let body = if want == Want::Text || looks_html {
                 let tld = cur

@@ -131,7 +131,7 @@ pub fn selector_tree(html: &str) -> Html {
 }
 
 /// `html` rewritten within the bounds: the stream's events written back as well-nested markup.
-/// Feed the result to [`parse`] (or use [`selector_tree`]).
+/// [`selector_tree`] parses it.
 pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
     let mut w = Rewrite {
         // No-quirks mode: selectors match class and id names case-sensitively, as on a page with
@@ -150,12 +150,6 @@ pub fn tame(html: &str) -> (Cow<'_, str>, Taming) {
         cut_at: capped.cut.at.or(w.full.then_some(html.len())),
     };
     (Cow::Owned(w.out), taming)
-}
-
-/// Parses markup from [`tame`]. The `bool` is always `false` (kept for callers that checked
-/// whether parsing stopped early: the bounds are now applied before parsing).
-pub fn parse(html: &str) -> (Html, bool) {
-    (Html::parse_document(html), false)
 }
 
 /// Writes stream events back as markup.
@@ -330,7 +324,7 @@ mod tests {
         let (out, t) = tame(&page);
         assert_eq!(t.cut_attrs, 1);
         assert!(out.len() < 2000);
-        let (doc, _) = parse(&out);
+        let doc = Html::parse_document(&out);
         assert!(doc.root_element().text().any(|s| s.contains("text")));
     }
 

@@ -287,8 +287,7 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
 
 /// Hits of the rule set's CSS selectors: the one use of a document tree.
 fn selector_hits(html: &str, selectors: &[Selector]) -> Vec<(usize, String)> {
-    let (tamed, _) = guard::tame(html);
-    let (doc, _) = guard::parse(&tamed);
+    let doc = guard::selector_tree(html);
     let mut hits = Vec::new();
     for (i, sel) in selectors.iter().enumerate() {
         if let Some(el) = doc.select(sel).next() {
