@@ -165,3 +165,52 @@ fn rules_list_shows_ids_and_descriptions() {
     assert!(out.contains("checkout.pg.portone_v1"));
     assert!(out.contains("products.placeholder_all"));
 }
+
+/// `siteready.toml` in the current folder sets the crawl; a flag wins over it; an unknown key
+/// or an out-of-range value is a usage error naming the file.
+#[test]
+fn a_settings_file_is_merged_under_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = std::fs::canonicalize("fixtures/sites/kr-cafe24-complete").unwrap();
+    let site = site.to_str().unwrap();
+    std::fs::write(
+        dir.path().join("siteready.toml"),
+        "max_pages = 3\nrate = 0\nrender = \"never\"\nlang = \"ko\"\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_siteready"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run siteready")
+    };
+    let o = run(&["check", site]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["settings"]["max_pages"], 3);
+    assert_eq!(v["settings"]["render"], "never");
+    assert_eq!(v["settings"]["lang"], "ko");
+    assert!(v["crawl"]["pages_fetched"].as_u64().unwrap() <= 3);
+
+    let o = run(&["check", site, "--max-pages", "5", "--lang", "en"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["settings"]["max_pages"], 5);
+    assert_eq!(v["settings"]["lang"], "en");
+
+    std::fs::write(dir.path().join("bad.toml"), "max_pagez = 3\n").unwrap();
+    let o = run(&["check", site, "--config", "bad.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("bad.toml") && e.contains("max_pagez"), "{e}");
+
+    std::fs::write(dir.path().join("slow.toml"), "rate = 0.00001\n").unwrap();
+    let o = run(&["check", site, "--config", "slow.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("slow.toml"), "{}", stderr(&o));
+
+    let o = run(&["check", site, "--config", "missing.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
+}

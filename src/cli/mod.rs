@@ -6,6 +6,7 @@
 
 mod batch;
 mod check;
+mod config_file;
 mod diff;
 mod log;
 mod rules_cmd;
@@ -70,36 +71,40 @@ pub enum LangArg {
     Ko,
 }
 
-/// Flags shared by every command that crawls.
+/// Flags shared by every command that crawls. Settings left off the command line come from
+/// `siteready.toml` (see [`config_file`]), else from the defaults shown.
 #[derive(Args, Clone)]
 pub struct CrawlArgs {
+    /// Settings file (default: ./siteready.toml when present); flags win over it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Rule folder replacing the built-in rules.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
-    /// Most pages fetched per site.
-    #[arg(long, default_value_t = 60)]
-    pub max_pages: usize,
-    /// Most link hops from the start page.
-    #[arg(long, default_value_t = 5)]
-    pub max_depth: u32,
-    /// Time budget per site, in seconds.
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
-    pub max_time: f64,
-    /// Requests in flight at once per site.
-    #[arg(long, default_value_t = 4)]
-    pub concurrency: usize,
-    /// Requests per second per host (0 = no limit).
-    #[arg(long, default_value_t = 4.0)]
-    pub rate: f64,
-    /// Timeout of one request, body included, in seconds.
-    #[arg(long, default_value_t = 15.0, value_name = "SECS")]
-    pub timeout: f64,
-    /// Largest response body read, in bytes (decompressed).
-    #[arg(long, default_value_t = 5 * 1024 * 1024, value_name = "BYTES")]
-    pub max_body: usize,
-    /// Most URLs of one shape (`/cal?day=N`) queued (0 = no cap).
-    #[arg(long, default_value_t = 25)]
-    pub max_per_pattern: u32,
+    /// Most pages fetched per site [default: 60].
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<usize>,
+    /// Most link hops from the start page [default: 5].
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+    /// Time budget per site, in seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<f64>,
+    /// Requests in flight at once per site [default: 4].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Requests per second per host (0 = no limit) [default: 4].
+    #[arg(long, value_name = "RATE")]
+    pub rate: Option<f64>,
+    /// Timeout of one request, body included, in seconds [default: 15].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Largest response body read, in bytes (decompressed) [default: 5242880].
+    #[arg(long, value_name = "BYTES")]
+    pub max_body: Option<usize>,
+    /// Most URLs of one shape (`/cal?day=N`) queued (0 = no cap) [default: 25].
+    #[arg(long, value_name = "N")]
+    pub max_per_pattern: Option<u32>,
     /// User-Agent header.
     #[arg(long)]
     pub user_agent: Option<String>,
@@ -115,13 +120,14 @@ pub struct CrawlArgs {
     /// Do not fetch well-known platform paths (cart, order form, policy pages) that nothing links.
     #[arg(long)]
     pub no_probe: bool,
-    /// Language of report labels and advice.
-    #[arg(long, value_enum, default_value = "en")]
-    pub lang: LangArg,
-    /// Render pages in headless Chromium: `auto` renders pages built by JavaScript (empty app
-    /// shells), `always` every page, `never` none.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    pub render: RenderArg,
+    /// Language of report labels and advice [default: en].
+    #[arg(long, value_enum)]
+    pub lang: Option<LangArg>,
+    /// Render pages in headless Chromium: `auto` renders pages built by JavaScript (script
+    /// shells, and a few pages whose content scripts fill), `always` every page, `never` none
+    /// [default: auto].
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub render: Option<RenderArg>,
     /// Chromium binary used for rendering (default: $CHROME, else /usr/bin/chromium).
     #[arg(long, value_name = "PATH")]
     pub chromium: Option<PathBuf>,
@@ -142,58 +148,109 @@ pub struct CrawlArgs {
 }
 
 impl CrawlArgs {
+    /// The run's settings: flags, over `siteready.toml`, over the defaults. Out-of-range
+    /// values are refused here with the flag's name, and again by `Config::validate`.
     pub fn config(&self) -> anyhow::Result<Config> {
+        let (file, from) = config_file::FileConfig::load(self.config.as_deref())?;
+        let src = from
+            .map(|p| format!(" (in {})", p.display()))
+            .unwrap_or_default();
         let secs = |v: f64, name: &str| -> anyhow::Result<Duration> {
             if !(v.is_finite() && v > 0.0 && v < 1e7) {
-                anyhow::bail!("--{name} must be a positive number of seconds");
+                anyhow::bail!("--{name} must be a positive number of seconds{src}");
             }
             Ok(Duration::from_secs_f64(v))
         };
-        if !(self.rate.is_finite() && self.rate >= 0.0) {
-            anyhow::bail!("--rate must be 0 (no limit) or a positive number");
+        let d = Config::default();
+        let rate = self.rate.or(file.rate).unwrap_or(d.rate);
+        if !(rate.is_finite() && (rate == 0.0 || rate >= siteready::config::MIN_RATE)) {
+            anyhow::bail!("--rate must be 0 (no limit) or at least 0.001{src}");
         }
-        if self.max_pages == 0 {
-            anyhow::bail!("--max-pages must be at least 1");
+        let max_pages = self.max_pages.or(file.max_pages).unwrap_or(d.max_pages);
+        if max_pages == 0 {
+            anyhow::bail!("--max-pages must be at least 1{src}");
         }
-        let mut c = Config {
-            max_pages: self.max_pages,
-            max_depth: self.max_depth,
-            max_time: secs(self.max_time, "max-time")?,
-            concurrency: self.concurrency.clamp(1, 64),
-            rate: self.rate,
-            timeout: secs(self.timeout, "timeout")?,
-            max_body: self.max_body.max(1024),
-            allow_private: self.allow_private,
-            robots: !self.no_robots,
-            exhaustive: self.exhaustive,
-            probe: !self.no_probe,
-            max_per_pattern: self.max_per_pattern,
-            lang: match self.lang {
+        let lang = match (self.lang, file.lang.as_deref()) {
+            (Some(l), _) => l,
+            (None, Some(l)) => LangArg::from_str(l, true)
+                .map_err(|_| anyhow::anyhow!("lang must be en or ko{src}"))?,
+            (None, None) => LangArg::En,
+        };
+        let render = match (self.render, file.render.as_deref()) {
+            (Some(r), _) => r,
+            (None, Some(r)) => RenderArg::from_str(r, true)
+                .map_err(|_| anyhow::anyhow!("render must be never, auto or always{src}"))?,
+            (None, None) => RenderArg::Auto,
+        };
+        let c = Config {
+            max_pages,
+            max_depth: self.max_depth.or(file.max_depth).unwrap_or(d.max_depth),
+            max_time: secs(
+                self.max_time
+                    .or(file.max_time)
+                    .unwrap_or(d.max_time.as_secs_f64()),
+                "max-time",
+            )?,
+            concurrency: self
+                .concurrency
+                .or(file.concurrency)
+                .unwrap_or(d.concurrency)
+                .clamp(1, 64),
+            rate,
+            timeout: secs(
+                self.timeout
+                    .or(file.timeout)
+                    .unwrap_or(d.timeout.as_secs_f64()),
+                "timeout",
+            )?,
+            max_body: self
+                .max_body
+                .or(file.max_body)
+                .unwrap_or(d.max_body)
+                .max(1024),
+            allow_private: self.allow_private || file.allow_private == Some(true),
+            robots: !self.no_robots && file.robots != Some(false),
+            exhaustive: self.exhaustive || file.exhaustive == Some(true),
+            probe: !self.no_probe && file.probe != Some(false),
+            max_per_pattern: self
+                .max_per_pattern
+                .or(file.max_per_pattern)
+                .unwrap_or(d.max_per_pattern),
+            lang: match lang {
                 LangArg::En => Lang::En,
                 LangArg::Ko => Lang::Ko,
             },
-            render: match self.render {
+            render: match render {
                 RenderArg::Never => RenderMode::Never,
                 RenderArg::Auto => RenderMode::Auto,
                 RenderArg::Always => RenderMode::Always,
             },
-            chromium: self.chromium.clone(),
-            screenshots: self.screenshots,
+            chromium: self.chromium.clone().or(file.chromium),
+            screenshots: self.screenshots || file.screenshots == Some(true),
             order: match self.order {
                 OrderArg::BestFirst => siteready::config::CrawlOrder::BestFirst,
                 OrderArg::BreadthFirst => siteready::config::CrawlOrder::BreadthFirst,
             },
-            ..Config::default()
+            user_agent: self
+                .user_agent
+                .clone()
+                .or(file.user_agent)
+                .unwrap_or(d.user_agent),
+            ..d
         };
-        if let Some(ua) = &self.user_agent {
-            c.user_agent = ua.clone();
-        }
+        c.validate().map_err(|e| anyhow::anyhow!("{e}{src}"))?;
         Ok(c)
     }
 
+    /// The rules: `--rules`, else `rules` in the settings file, else the built-in ones.
     pub fn ruleset(&self) -> Result<RuleSet, siteready::Error> {
-        match &self.rules {
-            Some(d) => RuleSet::from_dir(d),
+        let from_file = || {
+            config_file::FileConfig::load(self.config.as_deref())
+                .ok()
+                .and_then(|(f, _)| f.rules)
+        };
+        match self.rules.clone().or_else(from_file) {
+            Some(d) => RuleSet::from_dir(&d),
             None => RuleSet::embedded(),
         }
     }

@@ -167,9 +167,10 @@ pub struct Missing {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Crawl {
     pub pages_fetched: usize,
-    /// `complete` (all passed early), `frontier_empty`, `max_pages`, `max_time`, `unreachable`.
+    /// `complete` (all passed early), `frontier_empty`, `max_pages` or `max_time`.
     pub stopped_by: String,
-    /// `found`, `missing`, `ignored`, `disallow_all` or `error`.
+    /// `found`, `missing` (4xx: all allowed), `ignored` (`--no-robots`) or `error` (5xx or
+    /// unreadable: nothing allowed).
     pub robots: String,
     /// URLs taken from sitemaps.
     pub sitemap_urls: usize,
