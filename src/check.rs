@@ -298,6 +298,16 @@ impl<'r> Evidence<'r> {
         names
     }
 
+    /// The first `k` distinct product names, in name order, without listing them all.
+    fn first_names(&self, k: usize) -> Vec<&str> {
+        if self.tallied() {
+            return self.tally.names.iter().take(k).map(String::as_str).collect();
+        }
+        let mut v = self.distinct_products();
+        v.truncate(k);
+        v
+    }
+
     /// Number of distinct product names seen on product pages and in structured data (not
     /// read off a grid): the placeholder, zero-price and mismatch guards need those pages.
     pub fn declared_count(&self) -> usize {
@@ -528,18 +538,20 @@ impl<'r> Evidence<'r> {
                 })
             }
             ProductTest::CountAtLeast => {
-                let names = self.distinct_products();
-                (names.len() >= *min_count).then(|| Found {
+                // The count alone decides; the names are listed only when it fires (collecting
+                // every name on every re-score would cost a walk of the catalogue per page).
+                let n = self.distinct_count();
+                (n >= *min_count).then(|| Found {
                     url: first_url(),
                     snippet: crate::extract::truncate_chars(
                         &format!(
                             "{} distinct products: {}",
-                            names.len(),
-                            names.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+                            n,
+                            self.first_names(5).join(", ")
                         ),
                         199,
                     ),
-                    matched: names.len().to_string(),
+                    matched: n.to_string(),
                 })
             }
         }
