@@ -8,6 +8,7 @@ mod batch;
 mod check;
 mod diff;
 mod rules_cmd;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ enum Cmd {
     Merge(batch::MergeArgs),
     /// Compare two reports of one site: status and score changes, evidence gained and lost, pages gone.
     Diff(diff::DiffArgs),
+    /// Run the reviewers' web app: paste a URL, watch the crawl, keep every report.
+    Serve(serve::ServeArgs),
     /// Validate, list or test rule files.
     Rules {
         #[command(subcommand)]
@@ -234,6 +237,7 @@ pub fn main() -> ExitCode {
             Cmd::Merge(a) => batch::merge(a),
             Cmd::Rules { cmd } => rules_cmd::run(cmd).await,
             Cmd::Diff(a) => diff::run(a),
+            Cmd::Serve(a) => serve::run(a).await,
         }
     });
     ExitCode::from(code)
