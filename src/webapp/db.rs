@@ -70,7 +70,9 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the database and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, Error> {
-        let mut conn = Connection::open(path)?;
+        let mut conn = Connection::open(path).map_err(|e| {
+            Error::Config(format!("{}: cannot open the database: {e}", path.display()))
+        })?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {

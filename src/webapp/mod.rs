@@ -176,7 +176,10 @@ async fn shutdown_signal() {
 /// finish within the grace period, and leaves the rest queued for the next start.
 pub async fn serve(opts: Options) -> Result<(), Error> {
     opts.validate()?;
-    let store = db::Store::open(&opts.db)?;
+    let path = opts.db.clone();
+    let store = tokio::task::spawn_blocking(move || db::Store::open(&path))
+        .await
+        .map_err(|e| Error::Internal(format!("database task: {e}")))??;
     let (requeued, gave_up) = store.call(db::recover).await?;
     let http = Http::new(&opts.config, Vec::new())?;
     let listener = tokio::net::TcpListener::bind(opts.listen)

@@ -264,7 +264,7 @@ pub async fn check(State(app): State<Arc<App>>, Path(raw): Path<String>) -> Resp
             }
         }
         CheckState::Failed => failed_page(&row, prev),
-        _ => live_page(&row),
+        _ => live_page(&row, app.queue.hub.peek(id)),
     }
 }
 
@@ -325,14 +325,20 @@ fn failed_page(row: &CheckRow, prev: Option<i64>) -> Response {
     page(&format!("Check #{} failed", row.id), &body, None).into_response()
 }
 
-fn live_page(row: &CheckRow) -> Response {
+fn live_page(row: &CheckRow, live: Option<super::queue::Live>) -> Response {
+    let p = live.map(|l| l.progress).unwrap_or_default();
+    let passed = if p.passed.is_empty() {
+        "none yet".to_string()
+    } else {
+        p.passed.join(", ")
+    };
     let body = format!(
         "<p>{nav}</p><h1>Check #{id}</h1><div class=\"card\"><p>{url}</p>\
          <div id=\"live\" data-events=\"/api/checks/{id}/events\">\
          <dl class=\"live\"><dt>Status</dt><dd class=\"big\" id=\"status\">{status}</dd>\
-         <dt>Pages read</dt><dd id=\"pages\">0</dd><dt>Pages waiting</dt><dd id=\"queued\">0</dd>\
-         <dt>Errors</dt><dd id=\"errors\">0</dd><dt>Last page</dt><dd id=\"last\">—</dd>\
-         <dt>Passed so far</dt><dd id=\"passed\">none yet</dd></dl></div>\
+         <dt>Pages read</dt><dd id=\"pages\">{pages}</dd><dt>Pages waiting</dt><dd id=\"queued\">{queued}</dd>\
+         <dt>Errors</dt><dd id=\"errors\">{errors}</dd><dt>Last page</dt><dd id=\"last\">{last}</dd>\
+         <dt>Passed so far</dt><dd id=\"passed\">{passed}</dd></dl></div>\
          <p class=\"note\">This page follows the check live and shows the report when it is \
          done. Submitted {created}.</p></div>\
          <script src=\"/static/live.js\" defer></script>",
@@ -341,6 +347,15 @@ fn live_page(row: &CheckRow) -> Response {
         url = ext_link(&row.url),
         status = esc(row.state.as_str()),
         created = esc(&row.created_at),
+        pages = p.pages_fetched,
+        queued = p.pages_queued,
+        errors = p.errors,
+        last = if p.last_url.is_empty() {
+            "—".to_string()
+        } else {
+            esc(&p.last_url)
+        },
+        passed = esc(&passed),
     );
     // Without JavaScript the page reloads itself until the report is there.
     let head = "<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>\n";
@@ -474,10 +489,12 @@ pub async fn site(
     if rows.is_empty() {
         return error_page(StatusCode::NOT_FOUND, "No checks of this site yet.");
     }
-    let changes = tokio::task::spawn_blocking(move || judge(&rows, reports).map(|c| (rows, c)))
-        .await
-        .ok()
-        .flatten();
+    let changes = tokio::task::spawn_blocking(move || {
+        let c = judge(&rows, reports);
+        (rows, c)
+    })
+    .await
+    .ok();
     let Some((rows, changes)) = changes else {
         return error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -502,7 +519,7 @@ pub async fn site(
 }
 
 /// For each row (newest first), its change against the next older finished row.
-fn judge(rows: &[CheckRow], reports: Vec<Option<String>>) -> Option<Vec<Option<(Change, i64)>>> {
+fn judge(rows: &[CheckRow], reports: Vec<Option<String>>) -> Vec<Option<(Change, i64)>> {
     let parsed: Vec<Option<Report>> = reports
         .into_iter()
         .map(|r| r.and_then(|s| serde_json::from_str(&s).ok()))
@@ -520,7 +537,7 @@ fn judge(rows: &[CheckRow], reports: Vec<Option<String>>) -> Option<Vec<Option<(
             None => None,
         };
     }
-    Some(out)
+    out
 }
 
 /// Any other path.

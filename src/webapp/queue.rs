@@ -54,6 +54,11 @@ impl Hub {
             .subscribe()
     }
 
+    /// The latest snapshot of a check being watched or run, if any.
+    pub fn peek(&self, id: i64) -> Option<Live> {
+        self.lock().get(&id).map(|tx| tx.borrow().clone())
+    }
+
     /// Publishes a snapshot (nobody listening is fine).
     pub fn publish(&self, id: i64, live: Live) {
         let mut m = self.lock();
