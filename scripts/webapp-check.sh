@@ -53,7 +53,7 @@ start() {
   pids+=("$srv_pid")
   base=""
   for _ in $(seq 200); do
-    base="$(grep -o 'listening on http://[0-9.:]*' "$log" | head -n1 | sed 's/listening on //')" || true
+    base="$(grep -so 'listening on http://[0-9.:]*' "$log" | head -n1 | sed 's/listening on //')" || true
     [ -n "$base" ] && break
     sleep 0.05
   done

@@ -51,7 +51,7 @@ shop fixtures/sites/en-shopify-complete c
 pids+=($!)
 base=""
 for _ in $(seq 200); do
-  base="$(grep -o 'listening on http://[0-9.:]*' "$work/serve.log" | head -n1 | sed 's/listening on //')" || true
+  base="$(grep -so 'listening on http://[0-9.:]*' "$work/serve.log" | head -n1 | sed 's/listening on //')" || true
   [ -n "$base" ] && break
   sleep 0.05
 done
