@@ -161,7 +161,7 @@ async fn a_reviewer_pastes_a_url_and_reads_the_verdict() {
     // A polite rate, so that the live page is seen before the report replaces it.
     let srv = start(
         &tmp.path().join("app.db"),
-        &["--allow-private", "--rate", "5"],
+        &["--allow-private", "--rate", "3"],
     );
     let (_shop, shop_url) = serve_site(&site("kr-cafe24-complete")).await;
     let (_browser, ws_url) = launch(&chrome).await;

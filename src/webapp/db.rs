@@ -334,12 +334,16 @@ pub fn previous_done(c: &Connection, id: i64, site: &str) -> rusqlite::Result<Op
     .optional()
 }
 
-/// Takes the oldest queued check for a worker: marks it running and counts the attempt.
+/// Takes the next queued check for a worker: marks it running and counts the attempt. Checks a
+/// reviewer submitted one by one go before the rows of CSV batches, so that a batch of a thousand
+/// merchants does not make a reviewer wait for the one site in front of them; within each kind,
+/// oldest first.
 pub fn claim(c: &Connection) -> rusqlite::Result<Option<CheckRow>> {
     c.query_row(
         &format!(
             "UPDATE checks SET status = 'running', started_at = ?1, attempts = attempts + 1
-             WHERE id = (SELECT id FROM checks WHERE status = 'queued' ORDER BY id LIMIT 1)
+             WHERE id = (SELECT id FROM checks WHERE status = 'queued'
+                         ORDER BY batch_id IS NOT NULL, id LIMIT 1)
              RETURNING {CHECK_COLUMNS}"
         ),
         [now()],
@@ -637,5 +641,38 @@ mod tests {
         requeue(&c, r.id).unwrap();
         let again = claim(&c).unwrap().unwrap();
         assert_eq!(again.attempts, 1);
+    }
+
+    #[test]
+    fn single_checks_go_before_batch_rows() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate(&mut c).unwrap();
+        let line = |n: u64| NewBatchLine {
+            line: n,
+            row_id: format!("m{n}"),
+            raw_url: "https://b/".into(),
+            extra: vec![],
+            check: Ok(new("https://b/")),
+        };
+        let batch = NewBatch {
+            name: "b.csv".into(),
+            encoding: "utf-8".into(),
+            url_column: "url".into(),
+            columns: vec![],
+            rows: vec![line(2), line(3)],
+        };
+        let (b, n) = insert_batch(&mut c, &batch, 10).unwrap().unwrap();
+        assert_eq!(n, 2);
+        let single = match insert_checks(&mut c, &[new("https://a/")], 10).unwrap() {
+            Inserted::Ids(v) => v[0],
+            Inserted::QueueFull(_) => panic!("room"),
+        };
+        assert_eq!(claim(&c).unwrap().unwrap().id, single);
+        let next = claim(&c).unwrap().unwrap();
+        assert_eq!(next.batch_id, Some(b));
+        let lines = batch_lines(&c, b).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].check.as_ref().unwrap().id, next.id);
+        assert!(matches!(insert_batch(&mut c, &batch, 1).unwrap(), Err(1)));
     }
 }

@@ -45,7 +45,7 @@ pub fn page(title: &str, body: &str, head: Option<&str>) -> Html<String> {
     Html(format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n<title>{} — siteready</title>\n\
+         <meta name=\"referrer\" content=\"same-origin\">\n<title>{} — siteready</title>\n\
          <style>{CSS}</style>\n{}</head>\n<body>\n\
          <header class=\"app\"><a class=\"brand\" href=\"/\">siteready</a>\
          <nav><a href=\"/\">Checks</a><a href=\"/#batch\">CSV batch</a></nav></header>\n\

@@ -246,3 +246,38 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
     eprintln!("siteready serve: stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(listen: &str, token: Option<&str>) -> Options {
+        Options {
+            listen: listen.parse().unwrap(),
+            db: PathBuf::from("x.db"),
+            workers: 2,
+            token: token.map(str::to_string),
+            max_queue: 10,
+            grace: Duration::from_secs(1),
+            config: Config::default(),
+            rules: RuleSet::embedded().unwrap(),
+            quiet: true,
+        }
+    }
+
+    #[test]
+    fn only_loopback_goes_without_a_token() {
+        assert!(opts("127.0.0.1:8080", None).validate().is_ok());
+        assert!(opts("[::1]:8080", None).validate().is_ok());
+        let e = opts("0.0.0.0:8080", None)
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--token-file"), "{e}");
+        assert!(opts("192.168.1.5:8080", None).validate().is_err());
+        assert!(opts("0.0.0.0:8080", Some("0123456789abcdef"))
+            .validate()
+            .is_ok());
+        assert!(opts("0.0.0.0:8080", Some("short")).validate().is_err());
+    }
+}
