@@ -902,3 +902,21 @@ async fn csv_batch_upload_progress_and_summary() {
         .unwrap();
     assert_eq!(r.status(), 413);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_per_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let mut s = start(&db, &[]);
+    let out = std::process::Command::new(webapp_support::bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("in use by another siteready serve"), "{err}");
+    // The first server is unharmed.
+    assert_eq!(get_json(&client(), &s.url("/api/checks")).await.0, 200);
+    assert!(s.term(Duration::from_secs(15)).await.success());
+}

@@ -107,6 +107,40 @@ impl Store {
     }
 }
 
+/// Holds the database for one server: a second `siteready serve` on the same file would put the
+/// first one's running checks back in the queue at its start and run them twice. Released when
+/// dropped (or when the process dies, kill -9 included: the lock is the kernel's).
+pub struct Exclusive {
+    _file: std::fs::File,
+}
+
+/// Takes the database's lock file (`<db>.lock`), or says who holds it.
+pub fn exclusive(db: &Path) -> Result<Exclusive, Error> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let path = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock(2) on a descriptor this function owns; no memory is shared.
+        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r != 0 {
+            return Err(Error::Config(format!(
+                "{} is in use by another siteready serve (lock {}): one server per database",
+                db.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(Exclusive { _file: file })
+}
+
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
     MIGRATIONS.len() as i64
@@ -592,6 +626,17 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn one_server_per_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let first = exclusive(&path).unwrap();
+        let e = exclusive(&path).err().unwrap().to_string();
+        assert!(e.contains("in use"), "{e}");
+        drop(first);
+        assert!(exclusive(&path).is_ok());
     }
 
     #[test]

@@ -177,9 +177,12 @@ async fn shutdown_signal() {
 pub async fn serve(opts: Options) -> Result<(), Error> {
     opts.validate()?;
     let path = opts.db.clone();
-    let store = tokio::task::spawn_blocking(move || db::Store::open(&path))
-        .await
-        .map_err(|e| Error::Internal(format!("database task: {e}")))??;
+    let (_lock, store) = tokio::task::spawn_blocking(move || {
+        let lock = db::exclusive(&path)?;
+        Ok::<_, Error>((lock, db::Store::open(&path)?))
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("database task: {e}")))??;
     let (requeued, gave_up) = store.call(db::recover).await?;
     let http = Http::new(&opts.config, Vec::new())?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
