@@ -920,3 +920,31 @@ async fn one_server_per_database() {
     assert_eq!(get_json(&client(), &s.url("/api/checks")).await.0, 200);
     assert!(s.term(Duration::from_secs(15)).await.success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_stops_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("app.db");
+    let (_shop, url) = serve_site(&site(READY_SHOP)).await;
+    let c = client();
+    let mut s = start(&db, &["--allow-private", "--rate", "1", "--grace", "60"]);
+    let id = submit(&c, &s, &url).await;
+    let t = Instant::now();
+    while get_json(&c, &s.url(&format!("/api/checks/{id}"))).await.1["status"] != "running" {
+        assert!(t.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(s.pid() as i32, libc::SIGTERM);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = Instant::now();
+    let status = s.term(Duration::from_secs(10)).await;
+    assert!(t.elapsed() < Duration::from_secs(5), "stopped at once");
+    assert_eq!(status.code(), Some(130), "{}", s.log());
+    // The interrupted check is picked up by the next start.
+    let s = start(&db, &["--allow-private", "--rate", "0"]);
+    let v = wait_final(&c, &s, id, Duration::from_secs(60)).await;
+    assert_eq!(v["status"], "done", "{v}");
+}

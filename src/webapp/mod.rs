@@ -242,6 +242,13 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
         opts.grace.as_secs()
     );
     let _ = stop_tx.send(true);
+    // A second signal means now: running checks stay `running` in the database and are queued
+    // again at the next start, as after a crash.
+    tokio::spawn(async {
+        shutdown_signal().await;
+        eprintln!("siteready serve: second signal: stopping now; running checks run again at the next start");
+        std::process::exit(130);
+    });
     // Workers end within the grace period (a check that overruns goes back to the queue).
     while workers.join_next().await.is_some() {}
     // Open connections (a browser's keep-alive) get a moment, then the process ends anyway.
