@@ -8,6 +8,7 @@
 //! - [`auth`]: bearer token and cookie, CSRF defences, security headers.
 //! - [`api`]: the JSON API; [`sse`]: Server-Sent Events of a running check.
 //! - [`pages`], [`batch`], [`layout`]: server-rendered HTML pages.
+//! - [`listen`]: the HTTP loop, with its time and connection limits.
 
 // Handlers return `Result<_, Response>` to answer early; a response is built once per request,
 // so its size does not matter.
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod batch;
 pub mod db;
 pub mod layout;
+pub mod listen;
 pub mod pages;
 pub mod queue;
 pub mod sse;
@@ -226,16 +228,7 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
             "siteready serve: {requeued} interrupted checks queued again, {gave_up} given up"
         );
     }
-    let mut http_stop = stop_rx.clone();
-    let server =
-        axum::serve(listener, router(app).into_make_service()).with_graceful_shutdown(async move {
-            while !*http_stop.borrow() {
-                if http_stop.changed().await.is_err() {
-                    break;
-                }
-            }
-        });
-    let server = tokio::spawn(async move { server.await });
+    let server = tokio::spawn(listen::run(listener, router(app), stop_rx.clone()));
     shutdown_signal().await;
     eprintln!(
         "siteready serve: stopping: running checks get {}s to finish, the rest stay queued",
@@ -252,7 +245,7 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
     // Workers end within the grace period (a check that overruns goes back to the queue).
     while workers.join_next().await.is_some() {}
     // Open connections (a browser's keep-alive) get a moment, then the process ends anyway.
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    let _ = tokio::time::timeout(Duration::from_secs(6), server).await;
     eprintln!("siteready serve: stopped");
     Ok(())
 }
