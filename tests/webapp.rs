@@ -353,7 +353,17 @@ async fn a_full_queue_answers_429() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     submit(&c, &s, &hang_url).await;
-    submit(&c, &s, &hang_url).await;
+    let third = submit(&c, &s, &hang_url).await;
+    // Its page says how many wait before it.
+    let page = c
+        .get(s.url(&format!("/checks/{third}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("1 check ahead"), "{page}");
     let r = c
         .post(s.url("/api/checks"))
         .header("content-type", "application/json")

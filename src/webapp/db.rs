@@ -289,6 +289,17 @@ pub fn queued_count(c: &Connection) -> rusqlite::Result<i64> {
     )
 }
 
+/// How many queued checks a worker takes before this one (same order as [`claim`]).
+pub fn ahead_of(c: &Connection, row: &CheckRow) -> rusqlite::Result<i64> {
+    let batch = i64::from(row.batch_id.is_some());
+    c.query_row(
+        "SELECT COUNT(*) FROM checks WHERE status = 'queued'
+         AND ((batch_id IS NOT NULL) < ?1 OR ((batch_id IS NOT NULL) = ?1 AND id < ?2))",
+        params![batch, row.id],
+        |r| r.get(0),
+    )
+}
+
 /// Inserts checks as `queued` in one transaction, unless the queue would grow past `max_queue`.
 pub fn insert_checks(
     c: &mut Connection,
@@ -712,6 +723,15 @@ mod tests {
             Inserted::Ids(v) => v[0],
             Inserted::QueueFull(_) => panic!("room"),
         };
+        let lines = batch_lines(&c, b).unwrap();
+        let last = lines[1].check.clone().unwrap();
+        assert_eq!(
+            ahead_of(&c, &last).unwrap(),
+            2,
+            "the single check and one row"
+        );
+        let first = get(&c, single).unwrap().unwrap();
+        assert_eq!(ahead_of(&c, &first).unwrap(), 0);
         assert_eq!(claim(&c).unwrap().unwrap().id, single);
         let next = claim(&c).unwrap().unwrap();
         assert_eq!(next.batch_id, Some(b));

@@ -180,7 +180,10 @@ const LIVE_JS: &str = r#"// Live progress of one check, from its Server-Sent Eve
     set('queued', d.progress.pages_queued);
     set('errors', d.progress.errors);
     set('last', d.progress.last_url || '—');
-    set('passed', d.progress.passed.length ? d.progress.passed.join(', ') : 'none yet');
+    set('passed', d.progress.passed.length
+      ? d.progress.passed.map(function (p) { return p.replace(/_/g, ' '); }).join(', ') : 'none yet');
+    var ahead = document.getElementById('ahead');
+    if (ahead && d.status !== 'queued') ahead.remove();
   });
   es.addEventListener('done', function () { es.close(); window.location.reload(); });
   es.onerror = function () { if (es.readyState === 2) setTimeout(function () { window.location.reload(); }, 3000); };

@@ -244,10 +244,15 @@ pub async fn check(State(app): State<Arc<App>>, Path(raw): Path<String>) -> Resp
             } else {
                 None
             };
-            Ok(Some((row, prev, report)))
+            let ahead = if row.state == CheckState::Queued {
+                db::ahead_of(c, &row)?
+            } else {
+                0
+            };
+            Ok(Some((row, prev, report, ahead)))
         })
         .await;
-    let (row, prev, report) = match found {
+    let (row, prev, report, ahead) = match found {
         Ok(Some(f)) => f,
         Ok(None) => return not_found().await,
         Err(e) => return internal(&e),
@@ -264,7 +269,7 @@ pub async fn check(State(app): State<Arc<App>>, Path(raw): Path<String>) -> Resp
             }
         }
         CheckState::Failed => failed_page(&row, prev),
-        _ => live_page(&row, app.queue.hub.peek(id)),
+        _ => live_page(&row, app.queue.hub.peek(id), ahead),
     }
 }
 
@@ -325,12 +330,24 @@ fn failed_page(row: &CheckRow, prev: Option<i64>) -> Response {
     page(&format!("Check #{} failed", row.id), &body, None).into_response()
 }
 
-fn live_page(row: &CheckRow, live: Option<super::queue::Live>) -> Response {
+fn live_page(row: &CheckRow, live: Option<super::queue::Live>, ahead: i64) -> Response {
     let p = live.map(|l| l.progress).unwrap_or_default();
     let passed = if p.passed.is_empty() {
         "none yet".to_string()
     } else {
-        p.passed.join(", ")
+        p.passed
+            .iter()
+            .map(|id| id.replace('_', " "))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let waiting = if row.state == CheckState::Queued {
+        format!(
+            "<p class=\"note\" id=\"ahead\">Waiting for a worker: {ahead} {} ahead.</p>",
+            if ahead == 1 { "check" } else { "checks" }
+        )
+    } else {
+        String::new()
     };
     let body = format!(
         "<p>{nav}</p><h1>Check #{id}</h1><div class=\"card\"><p>{url}</p>\
@@ -338,7 +355,7 @@ fn live_page(row: &CheckRow, live: Option<super::queue::Live>) -> Response {
          <dl class=\"live\"><dt>Status</dt><dd class=\"big\" id=\"status\">{status}</dd>\
          <dt>Pages read</dt><dd id=\"pages\">{pages}</dd><dt>Pages waiting</dt><dd id=\"queued\">{queued}</dd>\
          <dt>Errors</dt><dd id=\"errors\">{errors}</dd><dt>Last page</dt><dd id=\"last\">{last}</dd>\
-         <dt>Passed so far</dt><dd id=\"passed\">{passed}</dd></dl></div>\
+         <dt>Passed so far</dt><dd id=\"passed\">{passed}</dd></dl>{waiting}</div>\
          <p class=\"note\">This page follows the check live and shows the report when it is \
          done. Submitted {created}.</p></div>\
          <script src=\"/static/live.js\" defer></script>",
