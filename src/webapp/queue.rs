@@ -81,11 +81,12 @@ impl Hub {
         }
     }
 
-    /// Drops the channel of a check nobody runs or watches any more.
-    pub fn release(&self, id: i64) {
+    /// Drops the channel of a check nobody runs or watches any more; `held` receivers are the
+    /// caller's own, about to go.
+    pub fn release(&self, id: i64, held: usize) {
         let mut m = self.lock();
         if m.get(&id).is_some_and(|tx| {
-            tx.receiver_count() == 0 && !matches!(tx.borrow().status, State::Running)
+            tx.receiver_count() <= held && !matches!(tx.borrow().status, State::Running)
         }) {
             m.remove(&id);
         }
@@ -224,5 +225,48 @@ async fn record_failure(q: &Arc<Queue>, id: i64, msg: &str) {
     q.hub.finish(id, State::Failed);
     if !q.quiet {
         eprintln!("siteready serve: check {id} failed: {msg}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_channels_come_and_go() {
+        let hub = Hub::default();
+        let rx = hub.subscribe(1);
+        hub.publish(
+            1,
+            Live {
+                status: State::Running,
+                progress: Progress {
+                    pages_fetched: 3,
+                    ..Default::default()
+                },
+            },
+        );
+        assert_eq!(rx.borrow().progress.pages_fetched, 3);
+        assert_eq!(hub.peek(1).map(|l| l.status), Some(State::Running));
+        // Running: kept even when nobody watches.
+        hub.release(1, 1);
+        assert!(hub.peek(1).is_some());
+        hub.finish(1, State::Done);
+        assert_eq!(rx.borrow().status, State::Done);
+        assert!(hub.peek(1).is_none());
+        // A watcher of a queued check leaves: the channel goes with it.
+        let rx2 = hub.subscribe(2);
+        hub.release(2, 1);
+        assert!(hub.peek(2).is_none());
+        drop(rx2);
+        // Final states of unknown checks are not kept.
+        hub.publish(
+            3,
+            Live {
+                status: State::Failed,
+                progress: Progress::default(),
+            },
+        );
+        assert!(hub.peek(3).is_none());
     }
 }

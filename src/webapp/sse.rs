@@ -60,7 +60,8 @@ struct Feed {
 
 impl Drop for Feed {
     fn drop(&mut self) {
-        self.app.queue.hub.release(self.id);
+        // `self.rx` is still alive here: it is the one receiver allowed.
+        self.app.queue.hub.release(self.id, 1);
     }
 }
 
@@ -138,7 +139,7 @@ pub async fn events(State(app): State<Arc<App>>, Path(raw): Path<String>) -> Res
         Ok(Some(r)) => r,
         Ok(None) => {
             drop(rx);
-            app.queue.hub.release(id);
+            app.queue.hub.release(id, 0);
             return error(StatusCode::NOT_FOUND, "no such check");
         }
         Err(e) => return internal(&e),
@@ -146,7 +147,7 @@ pub async fn events(State(app): State<Arc<App>>, Path(raw): Path<String>) -> Res
     let keep = KeepAlive::new().interval(Duration::from_secs(15));
     if row.state.is_final() {
         drop(rx);
-        app.queue.hub.release(id);
+        app.queue.hub.release(id, 0);
         let once = stream::iter([Ok::<_, Infallible>(done_event(&row))]);
         return Sse::new(once).keep_alive(keep).into_response();
     }
