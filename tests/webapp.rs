@@ -310,6 +310,18 @@ async fn bad_input_gets_a_clear_json_4xx() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // A name other than the address (DNS rebinding) is refused without a token.
+    let r = c
+        .get(s.url("/api/checks"))
+        .header("host", "rebind.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 421);
+    assert!(json_of(r).await["error"]
+        .as_str()
+        .unwrap()
+        .contains("localhost"));
     // Unknown ids.
     assert_eq!(get_json(&c, &s.url("/api/checks/999")).await.0, 404);
     assert_eq!(get_json(&c, &s.url("/api/checks/abc")).await.0, 404);

@@ -111,9 +111,33 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// Whether the `Host` header names this machine by address or as `localhost`. Without a token,
+/// any other name is refused: otherwise a web page could point a name of its own at 127.0.0.1
+/// (DNS rebinding) and, being same-origin with itself, read every report through the
+/// reviewer's browser.
+pub fn local_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return true; // HTTP/1.0 clients; browsers always send it
+    };
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
+}
+
 /// Token check and same-origin check for every request.
 pub async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    if app.token.is_none() && !local_host(req.headers()) {
+        let msg = "this server answers only to its address or localhost (use --token-file to serve it under a name)";
+        return if is_api(&path) {
+            super::api::error(StatusCode::MISDIRECTED_REQUEST, msg)
+        } else {
+            layout::error_page(StatusCode::MISDIRECTED_REQUEST, msg)
+        };
+    }
     if req.method() == Method::POST && !same_origin(req.headers()) {
         let msg = "cross-site request refused: submit from siteready's own pages";
         return if is_api(&path) {
@@ -292,6 +316,26 @@ mod tests {
             ("host", "127.0.0.1:8080")
         ])));
         assert!(!same_origin(&headers(&[("origin", "null"), ("host", "a")])));
+    }
+
+    #[test]
+    fn only_local_host_names_without_a_token() {
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+            "10.0.0.5",
+        ] {
+            assert!(local_host(&headers(&[("host", ok)])), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+        ] {
+            assert!(!local_host(&headers(&[("host", bad)])), "{bad}");
+        }
     }
 
     #[test]
