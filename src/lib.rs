@@ -31,6 +31,7 @@ pub mod rules;
 pub mod score;
 pub mod serve;
 mod session;
+pub mod webapp;
 
 pub use audit::{audit, audit_url, audit_url_observed, parse_target, Observer, Progress, Target};
 pub use config::{Config, Lang};

@@ -10,6 +10,7 @@ mod config_file;
 mod diff;
 mod log;
 mod rules_cmd;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ enum Cmd {
     Merge(batch::MergeArgs),
     /// Compare two reports of one site: status and score changes, evidence gained and lost, pages gone.
     Diff(diff::DiffArgs),
+    /// Run the reviewers' web app: paste a URL, watch the crawl, keep every report.
+    Serve(serve::ServeArgs),
     /// Validate, list or test rule files.
     Rules {
         #[command(subcommand)]
@@ -299,6 +302,7 @@ pub fn main() -> ExitCode {
             Cmd::Merge(a) => batch::merge(a),
             Cmd::Rules { cmd } => rules_cmd::run(cmd).await,
             Cmd::Diff(a) => diff::run(a),
+            Cmd::Serve(a) => serve::run(a).await,
         }
     });
     ExitCode::from(code)
