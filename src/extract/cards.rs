@@ -108,13 +108,18 @@ impl Cards {
             return;
         }
         let class = attr("class").unwrap_or("");
-        let concealed = parent.is_some_and(|p| p.concealed) || conceals(class, &attr);
-        let first_class = class.split_ascii_whitespace().next().unwrap_or("");
+        let style = attr("style");
         let words = ClassWords::of(class);
+        let concealed = parent.is_some_and(|p| p.concealed)
+            || words.hidden
+            || style.is_some_and(hides)
+            || attr("hidden").is_some()
+            || attr("aria-hidden") == Some("true");
+        let first_class = class.split_ascii_whitespace().next().unwrap_or("");
         let old = parent.is_some_and(|p| p.old)
             || matches!(tag, "del" | "s" | "strike")
             || words.old_price
-            || attr("style").is_some_and(|s| s.contains("line-through"));
+            || style.is_some_and(|s| s.contains("line-through"));
         let node = Node {
             sig: fnv(
                 tag.as_bytes(),
@@ -380,69 +385,76 @@ struct ClassWords {
     price: bool,
     /// The product's name (`name`, `title`, `tit`, `subject`).
     name: bool,
+    /// A whole class word that hides the text, or shows it to screen readers only
+    /// (`displaynone`, `sr-only`, `blind` …).
+    hidden: bool,
 }
+
+/// Class words that hide an element (whole words only: `overflow-hidden` hides nothing).
+/// Cafe24's `displaynone` labels such as `상품명 :` and `판매가 :` sit inside every card.
+const HIDING: &[&str] = &[
+    "displaynone",
+    "sr-only",
+    "visually-hidden",
+    "visuallyhidden",
+    "screen-reader-text",
+    "blind",
+    "hidden",
+    "hide",
+    "a11y-hidden",
+];
+
+/// Card words (found anywhere in a class), then [`HIDING`] words.
+const CARD_WORDS: &[&str] = &["price", "name", "tit", "subject"];
 
 impl ClassWords {
     fn of(class: &str) -> ClassWords {
         static WORDS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .build(OLD_PRICE.iter().chain(&["price", "name", "tit", "subject"]))
+                .build(OLD_PRICE.iter().chain(CARD_WORDS).chain(HIDING))
                 .ok()
         });
         let mut w = ClassWords::default();
         let Some(ac) = WORDS.as_ref().filter(|_| !class.is_empty()) else {
             return w;
         };
+        let b = class.as_bytes();
+        let edge = |i: usize| b.get(i).is_none_or(u8::is_ascii_whitespace);
         for m in ac.find_overlapping_iter(class) {
-            match m.pattern().as_usize().checked_sub(OLD_PRICE.len()) {
-                None => w.old_price = true,
-                Some(0) => w.price = true,
-                Some(_) => w.name = true,
+            let k = m.pattern().as_usize();
+            if k < OLD_PRICE.len() {
+                w.old_price = true;
+            } else if k == OLD_PRICE.len() {
+                w.price = true;
+            } else if k < OLD_PRICE.len() + CARD_WORDS.len() {
+                w.name = true;
+            } else if (m.start() == 0 || edge(m.start() - 1)) && edge(m.end()) {
+                w.hidden = true;
             }
         }
         w
     }
 }
 
-/// Text a browser shows only to screen readers, or not at all (Cafe24's `displaynone` labels
-/// such as `상품명 :` and `판매가 :` sit inside every card).
-fn conceals<'a>(class: &str, attr: &impl Fn(&str) -> Option<&'a str>) -> bool {
-    let hidden_class = !class.is_empty()
-        && class.split_ascii_whitespace().any(|w| {
-            [
-                "displaynone",
-                "sr-only",
-                "visually-hidden",
-                "visuallyhidden",
-                "screen-reader-text",
-                "blind",
-                "hidden",
-                "hide",
-                "a11y-hidden",
-            ]
-            .iter()
-            .any(|h| w.eq_ignore_ascii_case(h))
-        });
-    let hidden_style = attr("style").is_some_and(|s| {
-        let mut buf = [0u8; 256];
-        let mut n = 0;
-        for b in s
-            .bytes()
-            .filter(|b| !b.is_ascii_whitespace())
-            .take(buf.len())
-        {
-            buf[n] = b;
-            n += 1;
-        }
-        let s = &buf[..n];
-        let has = |needle: &[u8]| {
-            s.windows(needle.len())
-                .any(|w| w.eq_ignore_ascii_case(needle))
-        };
-        has(b"display:none") || has(b"visibility:hidden")
-    });
-    hidden_class || hidden_style || attr("hidden").is_some() || attr("aria-hidden") == Some("true")
+/// A `style` that hides the element (`display: none`, `visibility: hidden`), spaces ignored.
+fn hides(style: &str) -> bool {
+    let mut buf = [0u8; 256];
+    let mut n = 0;
+    for b in style
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .take(buf.len())
+    {
+        buf[n] = b;
+        n += 1;
+    }
+    let s = &buf[..n];
+    let has = |needle: &[u8]| {
+        s.windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+    };
+    has(b"display:none") || has(b"visibility:hidden")
 }
 
 /// `s` as a product name, when it can be one: letters, not too short or long, not a price,
