@@ -151,26 +151,50 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Waits for SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+/// SIGTERM and Ctrl-C, registered up front: a signal that arrives as soon as the server says it
+/// is listening is already handled by the server, not by the default action.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn register() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        Signals {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for the next SIGTERM or Ctrl-C.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn one(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = one(&mut self.term) => {}
+                _ = one(&mut self.int) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -192,6 +216,7 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
         .map_err(|e| Error::Config(format!("cannot listen on {}: {e}", opts.listen)))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);
+    let mut signals = Signals::register();
     let queue = Arc::new(queue::Queue {
         store,
         hub: Arc::new(queue::Hub::default()),
@@ -229,7 +254,7 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
         );
     }
     let server = tokio::spawn(listen::run(listener, router(app), stop_rx.clone()));
-    shutdown_signal().await;
+    signals.next().await;
     eprintln!(
         "siteready serve: stopping: running checks get {}s to finish, the rest stay queued",
         opts.grace.as_secs()
@@ -237,8 +262,8 @@ pub async fn serve(opts: Options) -> Result<(), Error> {
     let _ = stop_tx.send(true);
     // A second signal means now: running checks stay `running` in the database and are queued
     // again at the next start, as after a crash.
-    tokio::spawn(async {
-        shutdown_signal().await;
+    tokio::spawn(async move {
+        signals.next().await;
         eprintln!("siteready serve: second signal: stopping now; running checks run again at the next start");
         std::process::exit(130);
     });
