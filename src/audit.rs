@@ -20,6 +20,7 @@ use crate::session::Session;
 /// What the user asked to check.
 #[derive(Debug, Clone)]
 pub enum Target {
+    /// A live website, crawled from this start URL.
     Url(Url),
     /// A local folder, served on 127.0.0.1 for the duration of the check.
     Dir(PathBuf),

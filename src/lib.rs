@@ -15,6 +15,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod audit;
 pub mod batch;
 pub mod check;
