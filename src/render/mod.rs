@@ -1,7 +1,7 @@
 //! Rendering JavaScript-built pages in headless Chromium, so that shops which send an empty
 //! shell (React/Vue storefronts, Imweb, Wix) are judged on what a buyer sees.
 //!
-//! Chromium is driven over the DevTools protocol by a small client ([`cdp`]); one browser is
+//! Chromium is driven over the DevTools protocol by a small client (`cdp`); one browser is
 //! started per run, on first need, with a fresh temporary profile, and killed at the end. Every
 //! request a page makes is checked with the crawler's own rules (same site, no private or
 //! reserved address); the rest is refused and recorded. On order pages a checkout probe clicks
