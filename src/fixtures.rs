@@ -14,7 +14,7 @@ use crate::rules::{RuleSet, PREREQUISITES};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expected {
-    /// What the fixture site stands for (the kind of shop or the trap it sets).
+    /// What the fixture site is and which behaviour it tests, in prose.
     pub description: String,
     /// Expected status per check id (`products = "pass"` …).
     pub expect: BTreeMap<String, Status>,

@@ -70,7 +70,7 @@ pub struct Fetched {
     pub body: Option<Decoded>,
     /// Bytes read (after decompression); for skipped bodies, the declared length if any.
     pub bytes: usize,
-    /// Time from the first request to the end of the body, redirects and retries included.
+    /// Time the fetch took, redirects and retries included.
     pub elapsed: Duration,
     /// The body was cut at the cap.
     pub truncated: bool,

@@ -144,7 +144,7 @@ pub struct Check {
     /// Why the status is not plain pass/fail by score (veto, cap, inconclusive reason).
     pub reason: Option<String>,
     /// Rule hits behind the status, up to three pages per rule; rules with an effect first, then
-    /// by weight.
+    /// by the size of their weight.
     pub evidence: Vec<Evidence>,
     /// What would have made it pass.
     pub missing: Vec<Missing>,
