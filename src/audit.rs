@@ -1,6 +1,6 @@
-//! One site, end to end: the target is parsed, a crawl [`Session`](crate::session) gathers
-//! the evidence (crawl → extract → rules), and the report is assembled from it (score →
-//! report). The crawl is best-first and stops early once every prerequisite passes.
+//! One site, end to end: the target is parsed, a crawl session (the private `session` module)
+//! gathers the evidence (crawl → extract → rules → check), and the report is assembled from it
+//! (score → report). The crawl is best-first and stops early once every prerequisite passes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use crate::session::Session;
 /// What the user asked to check.
 #[derive(Debug, Clone)]
 pub enum Target {
+    /// A live website, crawled from this start URL.
     Url(Url),
     /// A local folder, served on 127.0.0.1 for the duration of the check.
     Dir(PathBuf),

@@ -12,26 +12,38 @@ const PER_RULE: usize = 3;
 /// One place a rule matched.
 #[derive(Debug, Clone)]
 pub struct Found {
+    /// Page the rule matched on.
     pub url: String,
+    /// A short excerpt of the page showing the match: the evidence a reviewer reads.
     pub snippet: String,
+    /// The text the rule's pattern matched.
     pub matched: String,
 }
 
 /// A product seen on the site.
 #[derive(Debug, Clone)]
 pub struct SiteProduct {
+    /// Product name as the page gives it.
     pub name: String,
+    /// Price as a number, when one was found.
     pub price: Option<f64>,
+    /// Stock state as schema.org names it (`InStock`, `OutOfStock` …), when declared.
     pub availability: Option<String>,
+    /// Page the product was seen on.
     pub url: String,
+    /// Where it was read: `jsonld`, `microdata`, `opengraph`, `listing` or `detail` (read off
+    /// the markup), or `page` (a product page's heading).
     pub source: &'static str,
 }
 
 /// A page whose visible price disagrees with its structured data.
 #[derive(Debug, Clone)]
 pub struct Mismatch {
+    /// The product page.
     pub url: String,
+    /// Price given in the structured data.
     pub declared: f64,
+    /// Up to three prices visible on the page, as written; none is within 1% of `declared`.
     pub shown: Vec<String>,
 }
 
@@ -81,10 +93,13 @@ fn is_sold_out(a: &str) -> bool {
 
 /// Evidence collected so far for a whole site.
 pub struct Evidence<'r> {
+    /// The rules the evidence is gathered for.
     pub rules: &'r RuleSet,
     /// Per rule index, where it matched.
     pub found: Vec<Vec<Found>>,
+    /// Products seen across the site, in the order found (at most 2,000).
     pub products: Vec<SiteProduct>,
+    /// Product pages whose visible price disagrees with their structured data, one per page.
     pub mismatches: Vec<Mismatch>,
     /// Distinct footer texts (and the home page's text), where business information lives.
     pub business_texts: Vec<(String, String)>,
@@ -96,6 +111,7 @@ pub struct Evidence<'r> {
 }
 
 impl<'r> Evidence<'r> {
+    /// Empty evidence for `rules`, before any page is added.
     pub fn new(rules: &'r RuleSet) -> Self {
         Evidence {
             rules,
@@ -183,12 +199,12 @@ impl<'r> Evidence<'r> {
         self.changes
     }
 
-    /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
     /// The rules this evidence needs no more snippets for; it fills as pages are added.
     pub fn enough(&self) -> Enough {
         self.enough.clone()
     }
 
+    /// Adds one evaluated page. `facts` is given for pages that answered 2xx with HTML.
     pub fn add_page(&mut self, url: &str, eval: &PageEval, facts: Option<&PageFacts>) {
         for Hit {
             rule,

@@ -13,12 +13,16 @@ use crate::report::{Report, Status};
 pub enum Change {
     /// No earlier report.
     New,
+    /// No check changed status and readiness is unchanged.
     Same,
+    /// A check's status rose (none fell), or the site became ready.
     Improved,
+    /// A check's status fell, or the site is no longer ready.
     Regressed,
 }
 
 impl Change {
+    /// The name used in summaries and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             Change::New => "new",
@@ -32,10 +36,15 @@ impl Change {
 /// Changes of one check.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckDiff {
+    /// The check's id (`products`, `refund_policy` …).
     pub id: String,
+    /// Status in the earlier report; `None` when the check was not in it.
     pub old_status: Option<Status>,
+    /// Status in the new report; `None` when the check is no longer in it.
     pub new_status: Option<Status>,
+    /// Score in the earlier report, when the check was in it.
     pub old_score: Option<u32>,
+    /// Score in the new report, when the check is in it.
     pub new_score: Option<u32>,
     /// `rule @ url` pairs present now and not before.
     pub gained: Vec<String>,
@@ -46,22 +55,33 @@ pub struct CheckDiff {
 /// A page that answered 2xx before and does not now.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageChange {
+    /// The page's path and query (compared without the host, whose port may differ).
     pub url: String,
+    /// The 2xx status the page answered before.
     pub old_status: u16,
     /// 0 when the page was not fetched this time.
     pub new_status: u16,
+    /// Why the page failed this time, if it did.
     pub error: Option<String>,
 }
 
 /// The whole comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    /// Overall direction of the change.
     pub change: Change,
+    /// Whether the site was ready in the earlier report.
     pub old_ready: bool,
+    /// Whether the site is ready in the new report.
     pub new_ready: bool,
+    /// Overall score in the earlier report.
     pub old_score: u32,
+    /// Overall score in the new report.
     pub new_score: u32,
+    /// Per check, status and score changes and evidence gained or lost, in report order.
     pub checks: Vec<CheckDiff>,
+    /// Pages that answered 2xx before and do not now (or that gave evidence and were not
+    /// reached this time).
     pub pages_gone: Vec<PageChange>,
 }
 

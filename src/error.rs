@@ -8,11 +8,21 @@ use std::path::PathBuf;
 pub enum Error {
     /// The target given on the command line or in a CSV row is not a usable http(s) URL or folder.
     #[error("invalid target '{input}': {reason}")]
-    InvalidTarget { input: String, reason: String },
+    InvalidTarget {
+        /// The target as given.
+        input: String,
+        /// What is wrong with it (empty, no such folder, not http(s) …).
+        reason: String,
+    },
 
     /// The target could not be reached at all (DNS, connection refused, TLS, blocked address).
     #[error("cannot reach {url}: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable {
+        /// The start URL that could not be reached.
+        url: String,
+        /// The failure, as the fetch reported it.
+        reason: String,
+    },
 
     /// One or more rule files are invalid; each problem names its file and line.
     #[error("invalid rules:\n{}", .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
@@ -21,7 +31,9 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder concerned.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -29,7 +41,9 @@ pub enum Error {
     /// A setting is out of range (`Config::validate`); names the setting.
     #[error("invalid setting {setting}: {reason}")]
     Config {
+        /// The setting's name, as in [`Config`](crate::Config) (`max_pages`, `rate` …).
         setting: &'static str,
+        /// What the value must be (`must be at least 1` …).
         reason: String,
     },
 
@@ -68,7 +82,9 @@ pub enum ErrorKind {
     Timeout,
     /// A body over `--max-body`, or markup too deep or wide to read whole.
     TooLarge,
+    /// A redirect led back to a URL already visited.
     RedirectLoop,
+    /// More than [`MAX_REDIRECTS`](crate::crawl::fetch::MAX_REDIRECTS) redirects for one URL.
     TooManyRedirects,
     /// A private, loopback or link-local address (the SSRF guard).
     BlockedAddress,
@@ -82,7 +98,9 @@ pub enum ErrorKind {
     Robots,
     /// Connection refused, reset or cut mid-body.
     Connect,
+    /// The host name could not be resolved.
     Dns,
+    /// The TLS handshake failed (bad or expired certificate, unsupported protocol).
     Tls,
     /// A JavaScript-built page that could not be rendered and was read from its static HTML.
     Render,
@@ -167,6 +185,7 @@ impl ErrorLog {
         self.errors.len()
     }
 
+    /// Whether no error was logged.
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
@@ -176,6 +195,7 @@ impl ErrorLog {
         self.errors.iter().any(|e| e.kind == kind)
     }
 
+    /// The first error logged: when no page could be read, the report names it as the reason.
     pub fn first(&self) -> Option<&crate::report::model::PageError> {
         self.errors.first()
     }

@@ -22,16 +22,22 @@ pub const KEYS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The site shows the value (digits compared for numbers, names folded).
     Match,
+    /// The site shows the field's label with a different value.
     Mismatch,
+    /// The site shows neither the value nor the field's label.
     Missing,
 }
 
 /// One expected value and what the site shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// Which field (one of [`KEYS`]).
     pub key: String,
+    /// The value from the application, as given.
     pub expected: String,
+    /// Whether the site shows it.
     pub outcome: Outcome,
     /// What the site shows next to the field's label, when it shows anything.
     pub shown: Option<String>,

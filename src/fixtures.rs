@@ -14,10 +14,15 @@ use crate::rules::{RuleSet, PREREQUISITES};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expected {
+    /// What the fixture site is and which behaviour it tests, in prose.
     pub description: String,
+    /// Expected status per check id (`products = "pass"` …).
     pub expect: BTreeMap<String, Status>,
+    /// Expected readiness; by default, ready exactly when every prerequisite is expected to pass.
     pub ready: Option<bool>,
+    /// The crawl must fetch fewer pages than this: a guard on crawl efficiency.
     pub max_pages: Option<usize>,
+    /// Rule ids that must appear among the report's evidence.
     #[serde(default)]
     pub notes: Vec<String>,
     /// Extra `check` options for this fixture (`expect` values for the application cross-check).
@@ -32,9 +37,13 @@ pub struct Expected {
 /// One fixture's outcome.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The fixture's folder name.
     pub name: String,
+    /// Its `expected.toml` (empty when it could not be read).
     pub expected: Expected,
+    /// The report, when the check produced one.
     pub report: Option<Report>,
+    /// Why there is no report (unreadable `expected.toml`, or the check failed).
     pub error: Option<String>,
     /// Human-readable mismatches; empty = the fixture passed.
     pub mismatches: Vec<String>,

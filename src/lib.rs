@@ -2,10 +2,50 @@
 //! with prices, a shipping policy, a refund/cancellation policy, and a working checkout with a
 //! payment step.
 //!
-//! Data flows one way: [`crawl`] fetches pages (bounded, polite, same site only), [`extract`]
-//! turns each page into facts once, [`rules`] (plain TOML files) say what those facts prove,
-//! [`check`] gathers evidence across pages, [`score`] turns it into statuses, and [`report`]
-//! writes JSON (and HTML).
+//! # Checking a site
+//!
+//! - [`audit()`] checks one target, a URL or a local folder (served on 127.0.0.1 for the
+//!   duration), with an HTTP client of its own. [`audit_url`] checks a URL with a shared
+//!   [`crawl::Http`] client, so that a batch of sites shares one client and its per-host
+//!   politeness; [`audit_url_observed`] does the same and hands a [`Progress`] snapshot to an
+//!   [`Observer`] after every page, for callers that show a crawl as it runs.
+//! - [`Config`] holds the run's budgets and options (pages, depth, time, rate, robots.txt,
+//!   rendering, report language). [`Config::validate`] checks every value; each audit calls it
+//!   first, so a bad setting is an [`Error`], never a panic deep inside a crawl.
+//! - [`RuleSet`](rules::RuleSet) says what the facts of a page prove. The rules are plain TOML
+//!   files: the embedded set ([`RuleSet::embedded`](rules::RuleSet::embedded)) or a folder of
+//!   one's own ([`RuleSet::from_dir`](rules::RuleSet::from_dir)), compiled once and reusable
+//!   for every site of a run.
+//! - [`Report`] is the answer: the verdict (ready or not), a [`Status`] with score, evidence and
+//!   advice per check, and how the crawl went. Its JSON form is a stable contract with a
+//!   published schema (`schema/report.schema.json`); [`report`] also writes HTML for a reviewer,
+//!   JUnit and a CI gate.
+//! - [`Error`] is returned only when no report can exist: an invalid target, an unreachable
+//!   site, invalid rules or settings. A page that cannot be fetched is not an error: its
+//!   [`error::ErrorKind`] is recorded in the report's `errors` (through the run's
+//!   [`error::ErrorLog`], which caps the list) and the crawl goes on.
+//!
+//! # How a check runs
+//!
+//! Data flows one way. For each site, a crawl session (the private `session` module) gathers
+//! the evidence, page by page:
+//!
+//! 1. [`crawl`] fetches pages: bounded, polite, same site only, best-first from a frontier
+//!    ranked by the rules.
+//! 2. [`extract`] turns each page into facts once; the HTML is dropped after that.
+//! 3. [`rules`] say what those facts prove: the classes of the page and the rule hits on it.
+//! 4. [`check`] gathers the hits and the products across pages into the site's evidence.
+//!
+//! Then [`score`] turns the evidence into a score and a status per check, and [`report`]
+//! assembles the [`Report`]. The crawl stops early once every prerequisite passes (or a budget
+//! runs out): which checks are still open is the one thing verdicts feed back into the crawl.
+//!
+//! Around that core: [`render`] renders JavaScript-built pages in headless Chromium, [`expect`]
+//! cross-checks the values of a merchant's application against the site, [`diff`] compares two
+//! reports of one site, [`batch`] checks a CSV of merchants (resumable, shardable), [`serve`]
+//! serves a local folder, and [`fixtures`] judges the rules against sites with known verdicts.
+//!
+//! # Example
 //!
 //! ```no_run
 //! # async fn run() -> siteready::Result<()> {
@@ -14,6 +54,8 @@
 //! println!("ready: {}", report.verdict.ready);
 //! # Ok(()) }
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod audit;
 pub mod batch;

@@ -44,6 +44,7 @@ struct Site {
 
 /// A running local server; dropped = stopped.
 pub struct Server {
+    /// The loopback address and port the server listens on (the port is chosen by the system).
     pub addr: SocketAddr,
     task: JoinHandle<()>,
 }

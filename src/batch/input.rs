@@ -114,6 +114,7 @@ pub struct Row {
 /// A parsed CSV.
 #[derive(Debug, Clone)]
 pub struct Input {
+    /// The file that was read, as given.
     pub path: PathBuf,
     /// Encoding the file was read as (`utf-8`, `utf-8 (BOM)`, `euc-kr`, `utf-16le` …).
     pub encoding: &'static str,
@@ -126,6 +127,7 @@ pub struct Input {
     pub columns: Vec<String>,
     /// Columns read as application values: (`key`, header as written).
     pub expect_columns: Vec<(String, String)>,
+    /// The data rows in file order, usable or not (a bad row carries its own error).
     pub rows: Vec<Row>,
 }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 /// What a merge did.
 #[derive(Debug, Clone)]
 pub struct Merged {
+    /// The joined rows, in input order (by line, then id).
     pub rows: Vec<SummaryRow>,
     /// Things worth knowing that do not stop the merge (a shard missing).
     pub warnings: Vec<String>,

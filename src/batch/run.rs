@@ -68,6 +68,7 @@ pub struct Outcome {
     pub checked: usize,
     /// Rows whose complete report was reused (`--resume`).
     pub reused: usize,
+    /// Rows whose site is ready for review.
     pub ready: usize,
     /// Rows that are not ready, errors included.
     pub not_ready: usize,

@@ -11,7 +11,9 @@ use super::id::fnv1a64;
 /// Share `index` of `count` (1-based: `1/3`, `2/3`, `3/3`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// Which share this is, from 1 to `count`.
     pub index: u32,
+    /// How many shares the rows are split into (at least 1).
     pub count: u32,
 }
 

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::report::{write_atomic, Report};
 
-/// Summary file names inside the output folder.
+/// Name of the spreadsheet summary inside the output folder (formula-safe cells).
 pub const CSV_NAME: &str = "summary.csv";
+/// Name of the JSON-lines summary: the one `merge` and `--resume` read back.
 pub const JSONL_NAME: &str = "summary.jsonl";
 
 /// Columns of the summary before the carried ones, in order.
@@ -46,18 +47,26 @@ pub const NOT_STARTED: &str = "not started: batch interrupted";
 pub struct SummaryRow {
     /// Line of the input file where the row starts: the summary's order.
     pub line: u64,
+    /// The merchant's id (from the id column, else derived from the URL or line): the key for
+    /// resume, shards, merge and baselines.
     pub id: String,
     /// The normalised URL that was checked, else the cell as written.
     pub url: String,
     /// Every prerequisite passes. False for rows without a report.
     pub ready: bool,
+    /// Readiness score of the report (0–100); empty without a report.
     pub score: Option<u32>,
     /// The verdict (`pass`, `warn`, `fail`, `inconclusive`), or `error` without a report.
     pub status: String,
+    /// Status of the `products` check; empty without a report.
     pub products: Option<String>,
+    /// Status of the `shipping_policy` check; empty without a report.
     pub shipping_policy: Option<String>,
+    /// Status of the `refund_policy` check; empty without a report.
     pub refund_policy: Option<String>,
+    /// Status of the `checkout` check; empty without a report.
     pub checkout: Option<String>,
+    /// Status of the `business_info` check; empty without a report or when the rules have none.
     pub business_info: Option<String>,
     /// The application cross-check of the row's CSV values: `match`, or what went wrong per
     /// key (`reg_no mismatch; phone missing`); empty without application values.
@@ -67,7 +76,9 @@ pub struct SummaryRow {
     /// baseline or when the row was interrupted.
     #[serde(default)]
     pub change: Option<String>,
+    /// Pages fetched for the report; empty without a report.
     pub pages: Option<usize>,
+    /// How long the site's check took, in milliseconds; empty without a report.
     pub duration_ms: Option<u64>,
     /// Why the row has no report.
     pub error: Option<String>,

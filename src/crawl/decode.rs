@@ -7,7 +7,9 @@ use encoding_rs::Encoding;
 /// Decoded text and how it was decoded.
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// The decoded text.
     pub text: String,
+    /// Name of the encoding used (`UTF-8`, `EUC-KR` …), named in decode warnings.
     pub encoding: &'static str,
     /// Invalid byte sequences were replaced by U+FFFD.
     pub had_errors: bool,

@@ -35,7 +35,9 @@ pub use crate::error::ErrorKind;
 /// A failed fetch.
 #[derive(Debug, Clone)]
 pub struct FetchError {
+    /// What went wrong, as reported in the report's errors.
     pub kind: ErrorKind,
+    /// Human-readable detail (the server or library's words).
     pub message: String,
     /// Last URL tried (after redirects).
     pub final_url: Option<Url>,
@@ -58,13 +60,17 @@ impl FetchError {
 /// A response, with the body decoded when it is HTML (or text when asked).
 #[derive(Debug)]
 pub struct Fetched {
+    /// URL that answered, after redirects.
     pub final_url: Url,
+    /// HTTP status of the final response.
     pub status: u16,
+    /// The Content-Type header as sent, if any.
     pub content_type: Option<String>,
     /// Decoded body: present for HTML (and for text when [`Want::Text`]).
     pub body: Option<Decoded>,
     /// Bytes read (after decompression); for skipped bodies, the declared length if any.
     pub bytes: usize,
+    /// Time the fetch took, redirects and retries included.
     pub elapsed: Duration,
     /// The body was cut at the cap.
     pub truncated: bool,
@@ -129,6 +135,7 @@ pub struct Http {
     allow_private: bool,
     /// Exact loopback addresses allowed even when private addresses are not (the local folder server).
     allowed: Vec<(IpAddr, u16)>,
+    /// Cap on one response body in bytes (from [`Config::max_body`]); longer bodies are cut.
     pub max_body: usize,
     /// Bound on one whole fetch: every redirect hop, retry and wait included.
     budget: Duration,

@@ -14,14 +14,18 @@ use crate::extract::Area;
 /// How a URL came to be crawled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
+    /// The start URL.
     Seed,
+    /// A link on a fetched page.
     Link,
+    /// A URL listed in the site's sitemap.
     Sitemap,
     /// A well-known platform path fetched directly (`/order/basket.html`, `/cart`, …).
     Probe,
 }
 
 impl Source {
+    /// The name shown in reports and logs.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Seed => "seed",
@@ -35,12 +39,17 @@ impl Source {
 /// A URL waiting to be fetched, with what is known of the link that found it.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The URL to fetch (normalised).
     pub url: Url,
+    /// Links followed from the start URL to reach it (0 for the start URL).
     pub depth: u32,
+    /// How promising the URL is: higher is fetched sooner.
     pub priority: i32,
+    /// How the URL was found.
     pub source: Source,
     /// Anchor text (capped), kept so priorities can be recomputed when the open checks change.
     pub text: String,
+    /// Where on the page the link sat (nav, footer, body).
     pub area: Area,
     /// Page classes the link text predicts.
     pub predicted: Vec<usize>,
@@ -51,9 +60,13 @@ pub struct Entry {
 /// Why a URL was not queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refused {
+    /// Already queued or fetched.
     Seen,
+    /// The seen set or the queue is full and the URL ranks too low to displace another.
     Full,
+    /// Too many URLs of the same shape were already queued.
     PatternCap,
+    /// The URL repeats path segments, the shape of a crawler trap.
     Trap,
 }
 
@@ -186,6 +199,7 @@ impl Frontier {
         Ok(())
     }
 
+    /// Takes the best-ranked entry (earliest found among equals), ignoring discounts.
     pub fn pop(&mut self) -> Option<Entry> {
         self.queue.pop_last().map(|(_, e)| e)
     }
@@ -212,10 +226,12 @@ impl Frontier {
         self.queue.last_key_value().map(|(_, e)| e.priority)
     }
 
+    /// Number of queued entries.
     pub fn len(&self) -> usize {
         self.queue.len()
     }
 
+    /// Whether nothing is queued.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }

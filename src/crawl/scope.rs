@@ -26,6 +26,7 @@ pub fn site_key(u: &Url) -> Option<String> {
 }
 
 impl Scope {
+    /// The site of `start`: its registrable domain, or its IP address.
     pub fn new(start: &Url) -> Self {
         Scope {
             keys: site_key(start).into_iter().collect(),
@@ -47,6 +48,8 @@ impl Scope {
         &self.keys
     }
 
+    /// Whether `u` is an http(s) URL on the site (any host under one of its keys), so it may be
+    /// crawled.
     pub fn contains(&self, u: &Url) -> bool {
         if !matches!(u.scheme(), "http" | "https") {
             return false;

@@ -24,7 +24,9 @@ const MAX_CARDS: usize = 300;
 /// A product card as the page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
+    /// Product name read from the card (its link, heading or first name-like text).
     pub name: String,
+    /// The price the card shows: every card is found by one.
     pub price: f64,
 }
 

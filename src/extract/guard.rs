@@ -1,7 +1,7 @@
 //! Element tables and the bounds the tokenizer does not enforce itself.
 //!
-//! The tokenizer ([`super::tokens`]) caps attributes per tag and tags per page. The stream over it
-//! ([`super::stream`]) models the tree builder's stack with the tables below and keeps nesting
+//! The tokenizer (`tokens`) caps attributes per tag and tags per page. The stream over it
+//! (`stream`) models the tree builder's stack with the tables below and keeps nesting
 //! under [`MAX_DEPTH`] and open formatting elements under [`MAX_FORMATTING`]: those are the costs
 //! a hostile page can blow up in a standard tree builder (every start tag scans the stack; left-open
 //! formatting elements are re-created in every following block).

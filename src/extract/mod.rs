@@ -32,8 +32,11 @@ const MAX_JSONLD: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Area {
+    /// Inside navigation (`<nav>`, a header or menu).
     Nav,
+    /// Inside a footer-like container.
     Footer,
+    /// Anywhere else on the page.
     Body,
 }
 
@@ -44,22 +47,30 @@ pub struct Link {
     pub url: Url,
     /// Anchor text (or `title`/`aria-label`/image `alt` when there is no text), whitespace collapsed.
     pub text: String,
+    /// Where on the page the link sits.
     pub area: Area,
 }
 
 /// A form control, with the label text a person would read next to it.
 #[derive(Debug, Clone, Default)]
 pub struct Input {
+    /// The control's type: an input's `type` (lower-cased, `text` by default), or `select` or
+    /// `textarea`.
     pub kind: String,
+    /// Its `name` attribute (empty when absent).
     pub name: String,
+    /// Its `value` attribute (empty when absent).
     pub value: String,
 }
 
 /// A form and its controls.
 #[derive(Debug, Clone, Default)]
 pub struct Form {
+    /// The `action` attribute as written (empty when absent).
     pub action: String,
+    /// The `method` attribute, lower-cased (`get` when absent).
     pub method: String,
+    /// The form's controls, in document order.
     pub inputs: Vec<Input>,
 }
 
@@ -68,6 +79,7 @@ pub struct Form {
 pub struct PageFacts {
     /// `<html lang>` as written.
     pub lang: Option<String>,
+    /// The `<title>` text, whitespace collapsed.
     pub title: String,
     /// h1–h4 texts, in document order.
     pub headings: Vec<String>,
@@ -75,9 +87,11 @@ pub struct PageFacts {
     pub text: String,
     /// Visible text inside footer-like containers (also part of `text`).
     pub footer_text: String,
+    /// Links of the page, in document order (at most [`MAX_LINKS`]).
     pub links: Vec<Link>,
     /// True when the page had more links than [`MAX_LINKS`].
     pub links_truncated: bool,
+    /// Forms of the page, in document order.
     pub forms: Vec<Form>,
     /// Texts of buttons and submit inputs.
     pub buttons: Vec<String>,
@@ -231,7 +245,7 @@ struct OpenLink {
 /// Parses `html` (already decoded) at `base` into facts. `selectors` are the rule set's CSS
 /// selectors, counted here so that rules never need the DOM.
 ///
-/// The facts come from one pass over the token stream ([`stream`]); a tree is built only when
+/// The facts come from one pass over the token stream (`stream`); a tree is built only when
 /// the rule set has CSS selectors to count.
 pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
     // NUL characters carry nothing, and a page of them would be read one at a time.

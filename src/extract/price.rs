@@ -13,10 +13,13 @@ use super::structured::parse_price;
 /// A price as written, and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PriceToken {
+    /// The amount as a number, currency dropped.
     pub value: f64,
+    /// The token as written, currency included (`₩6,400`).
     pub text: String,
     /// Byte range of the token in the text it was read from.
     pub start: usize,
+    /// End of that byte range (exclusive).
     pub end: usize,
 }
 

@@ -53,9 +53,13 @@ fn collect_key<'a>(v: &'a Value, key: &str, out: &mut Vec<&'a Value>) {
 /// A product as the page declares it (structured data or OpenGraph).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductFact {
+    /// The product's name (`name`, or `og:title` for OpenGraph).
     pub name: String,
+    /// The offer's price (or its low or high price), when one parses as a number.
     pub price: Option<f64>,
+    /// The currency as written (`KRW`, `USD` …), when declared.
     pub currency: Option<String>,
+    /// Stock state as declared (`InStock`, `OutOfStock` …; schema.org URLs shortened to the name).
     pub availability: Option<String>,
     /// `jsonld`, `microdata` or `opengraph`.
     pub source: &'static str,

@@ -20,6 +20,7 @@ const LAUNCH_TIMEOUT: Duration = Duration::from_secs(30);
 /// What a launch needs to know.
 #[derive(Debug, Clone)]
 pub struct LaunchOptions {
+    /// The Chromium binary to start.
     pub path: PathBuf,
     /// The site's keys (registrable domains or IP addresses): only these are resolved and
     /// connected to directly; everything else goes to the dead-end proxy.

@@ -1,7 +1,7 @@
 //! Rendering JavaScript-built pages in headless Chromium, so that shops which send an empty
 //! shell (React/Vue storefronts, Imweb, Wix) are judged on what a buyer sees.
 //!
-//! Chromium is driven over the DevTools protocol by a small client ([`cdp`]); one browser is
+//! Chromium is driven over the DevTools protocol by a small client (`cdp`); one browser is
 //! started per run, on first need, with a fresh temporary profile, and killed at the end. Every
 //! request a page makes is checked with the crawler's own rules (same site, no private or
 //! reserved address); the rest is refused and recorded. On order pages a checkout probe clicks
@@ -35,14 +35,19 @@ use crate::rules::{PageEval, PageInput, RuleSet};
 /// Why a page could not be rendered.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RenderError {
+    /// No Chromium binary at this path.
     #[error("Chromium not found at {} (install chromium, pass --chromium PATH or set CHROME)", .0.display())]
     NotFound(PathBuf),
+    /// Chromium could not be started, or stopped answering.
     #[error("{0}")]
     Launch(String),
+    /// The DevTools connection failed or answered with an error.
     #[error("DevTools: {0}")]
     Protocol(String),
+    /// A step of the render (loading, a free tab, a click) took too long.
     #[error("timed out: {0}")]
     Timeout(String),
+    /// The page could not be loaded in the browser.
     #[error("navigation failed: {0}")]
     Navigation(String),
 }
@@ -147,9 +152,12 @@ pub struct Rendered {
     /// Facts of the rendered DOM (with the checkout probe's payment calls); `None` when the
     /// page could not be rendered and its static facts stand.
     pub facts: Option<PageFacts>,
+    /// Rule evaluation of the rendered facts, when the page was rendered.
     pub eval: Option<PageEval>,
     /// Where the page ended up (client-side redirects included).
     pub final_url: Option<Url>,
+    /// Requests of the page that were refused (another site, a private address, media, a
+    /// navigation or POST after the pay button was clicked), for the page's record.
     pub blocked: Vec<Blocked>,
     /// Data URI of a small screenshot (`--screenshots`, pages that gave evidence).
     pub screenshot: Option<String>,
@@ -159,6 +167,7 @@ pub struct Rendered {
     pub error: Option<String>,
     /// Rendering was required (`--render always`) and Chromium could not be started.
     pub fatal: Option<String>,
+    /// Time spent rendering the page.
     pub elapsed: Duration,
     /// Rendered because the static read was in doubt, not because the page is a shell: the
     /// rendered page then adds what scripts built and never takes away what the HTML showed.

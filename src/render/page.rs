@@ -94,7 +94,9 @@ pub fn is_pg_host(u: &Url) -> bool {
 /// A request the page tried and siteready refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blocked {
+    /// The refused request's URL, on one line and capped.
     pub url: String,
+    /// Why it was refused (`another site (out of scope)` …).
     pub reason: String,
 }
 
@@ -131,7 +133,9 @@ struct State {
 /// The rules a tab's requests must follow: the crawler's own.
 #[derive(Clone)]
 pub struct Policy {
+    /// The site: requests elsewhere are refused.
     pub scope: Scope,
+    /// The crawler's client, whose address guard the tab's requests pass too.
     pub http: Arc<Http>,
 }
 

@@ -889,8 +889,11 @@ impl<'a> Pat<'a> {
 
 /// What the evaluator needs to know about one fetched page.
 pub struct PageInput<'a> {
+    /// The page's URL (after redirects).
     pub url: &'a Url,
+    /// The HTTP status it answered.
     pub status: u16,
+    /// Facts of the page; `None` when it did not answer with HTML.
     pub facts: Option<&'a PageFacts>,
     /// Classes predicted by the text of links that led here (a "Shipping" link → shipping page).
     pub predicted: &'a [usize],
@@ -920,6 +923,7 @@ impl Enough {
         Enough(v.into())
     }
 
+    /// Whether rule `i` has enough evidence.
     pub fn has(&self, i: usize) -> bool {
         self.0.get(i).copied().unwrap_or(false)
     }
@@ -928,15 +932,20 @@ impl Enough {
 /// One matched rule on one page.
 #[derive(Debug, Clone)]
 pub struct Hit {
+    /// Index of the rule in [`RuleSet::rules`](crate::rules::RuleSet::rules).
     pub rule: usize,
+    /// A short excerpt of the page showing the match; empty for class rules.
     pub snippet: String,
+    /// The text the pattern matched; empty for class rules.
     pub matched: String,
 }
 
 /// Classes and rule hits of one page.
 #[derive(Debug, Clone, Default)]
 pub struct PageEval {
+    /// Classes of the page, as indices into [`RuleSet::classes`](crate::rules::RuleSet::classes).
     pub classes: Vec<usize>,
+    /// Rules that matched on the page.
     pub hits: Vec<Hit>,
     /// What the page-text screen found, for later searches of the same text.
     pub screen: Option<TextScan>,

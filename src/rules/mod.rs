@@ -46,8 +46,11 @@ pub const PREREQUISITES: [&str; 4] = ["products", "shipping_policy", "refund_pol
 /// One problem in a rule file, located for a human.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleProblem {
+    /// The rule file (its path, or `rules/<name>` for an embedded file).
     pub file: String,
+    /// Line of the problem in the file; 0 when it concerns the file or folder as a whole.
     pub line: usize,
+    /// What is wrong and, where it helps, what is accepted.
     pub message: String,
 }
 
@@ -60,7 +63,9 @@ impl fmt::Display for RuleProblem {
 /// A bilingual text: English always, Korean when the rule author wrote it.
 #[derive(Debug, Clone)]
 pub struct Text {
+    /// The English text, always present.
     pub en: String,
+    /// The Korean text, when the rule author wrote one.
     pub ko: Option<String>,
 }
 
@@ -80,31 +85,45 @@ impl Text {
 /// Evidence a prerequisite needs before it can pass.
 #[derive(Debug, Clone)]
 pub struct Requirement {
+    /// The evidence tag a rule with positive weight must supply (`terms` …).
     pub tag: String,
+    /// What the tag stands for, shown in the report's `missing` list.
     pub description: Text,
 }
 
 /// A prerequisite (or advisory check) as declared by its rule file.
 #[derive(Debug, Clone)]
 pub struct Prerequisite {
+    /// Stable id of the check (`products`, `shipping_policy` …), used in reports and diffs.
     pub id: String,
+    /// Title of the check, shown in reports.
     pub title: Text,
+    /// What a reviewer looks for.
     pub description: String,
+    /// An advisory check is reported but never changes `ready`.
     pub advisory: bool,
+    /// Score at or above which the check passes (with every required tag present).
     pub pass: i32,
+    /// Score at or above which a check that does not pass warns; below it, it fails.
     pub warn: i32,
+    /// Evidence that must be present for the check to pass.
     pub require: Vec<Requirement>,
+    /// Sentence for the merchant when the check does not pass.
     pub advice: Text,
+    /// Advice used instead when the check ends at `warn`.
     pub advice_warn: Option<Text>,
 }
 
 /// A page class (product page, order page, …) that rules can be restricted to.
 #[derive(Debug, Clone)]
 pub struct PageClass {
+    /// Stable id of the class (`product`, `order`, `shipping_page` …).
     pub id: String,
+    /// What pages of the class are.
     pub description: String,
     /// Prerequisites a page of this class can give evidence for (drives link priority).
     pub serves: Vec<usize>,
+    /// Crawl priority of links predicted to lead to such pages.
     pub priority: i32,
     /// Well-known paths of this class (platform defaults) fetched even when nothing links them.
     pub probes: Vec<String>,
@@ -116,12 +135,17 @@ pub struct PageClass {
 /// What a rule adds beyond its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
+    /// A fired rule makes the check fail, whatever its score.
     Veto,
+    /// A fired rule caps a pass at `warn`.
     Warn,
+    /// A fired rule turns any status short of `pass` into `inconclusive`: the evidence could
+    /// not be gathered.
     Inconclusive,
 }
 
 impl Effect {
+    /// The name used in rule files and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             Effect::Veto => "veto",
@@ -134,11 +158,17 @@ impl Effect {
 /// Tests over all products found on a site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProductTest {
+    /// Every product name matches the pattern (placeholders such as "Sample product").
     AllNamesMatch,
+    /// At least one product name matches the pattern.
     AnyNameMatch,
+    /// Every product with a price is priced 0 (and at least one has a price).
     AllPricesZero,
+    /// Every product declares an availability, and all are sold out.
     AllSoldOut,
+    /// A product page's visible price disagrees with its structured data.
     PriceMismatch,
+    /// At least `min_count` distinct product names were seen.
     CountAtLeast,
     /// At least `min_count` distinct names with a price above 0 (a priced grid).
     PricedCountAtLeast,
@@ -147,53 +177,89 @@ pub enum ProductTest {
 /// A compiled signal.
 #[derive(Debug, Clone)]
 pub enum Signal {
+    /// The page's path and query match.
     Url(Regex),
     /// The full URL, scheme and host included (e.g. pages served over plain http).
     PageUrl(Regex),
+    /// A link on the page matches, by text or path.
     Link {
+        /// Pattern for the link's text or path.
         re: Regex,
+        /// Where the link must sit; `None` for anywhere.
         area: Option<Area>,
     },
+    /// The `<title>` matches.
     Title(Regex),
+    /// An `h1`–`h4` matches.
     Heading(Regex),
+    /// Visible text matches, often enough.
     Text {
+        /// Pattern for the visible text.
         re: Regex,
+        /// Matches needed on one page (at least 1).
         min_count: usize,
+        /// Read only footer text.
         footer: bool,
     },
+    /// A button's or submit input's text matches.
     Button(Regex),
+    /// A `<script src>` (or preloaded script) matches.
     ScriptSrc(Regex),
+    /// An inline script's body matches.
     Script(Regex),
+    /// A JSON-LD item of one of the types, with the property when one is named.
     JsonLd {
+        /// Accepted `@type`s, short names (`Product`).
         types: Vec<String>,
+        /// Dotted path that must be present (`offers.price`).
         property: Option<String>,
     },
+    /// A microdata item of one of the types, with the property when one is named.
     Microdata {
+        /// Accepted `itemtype`s, short names (`Product`).
         types: Vec<String>,
+        /// Dotted path that must be present (`offers.price`).
         property: Option<String>,
     },
+    /// A `<meta name|property=…>` is present, with matching content when a pattern is given.
     Meta {
+        /// The meta key, lower-cased (`og:type`).
         name: String,
+        /// Pattern for the content; `None` when presence is enough.
         re: Option<Regex>,
     },
+    /// A CSS selector matches an element.
     Selector {
+        /// Index of the compiled selector in [`RuleSet::selectors`].
         index: usize,
+        /// The selector as written in the rule file.
         source: String,
     },
+    /// A form control's `type name value` matches.
     Input(Regex),
+    /// The page answered a status in the range.
     Status {
+        /// Lowest status accepted.
         min: u16,
+        /// Highest status accepted.
         max: u16,
     },
+    /// The page has little content besides navigation and footer.
     Empty {
+        /// Most characters of such content for the rule to fire (80 by default).
         max_chars: usize,
     },
+    /// The page is a script shell with almost no visible text (JavaScript-built).
     Shell,
     /// A payment call the checkout probe recorded on a rendered order page.
     PgCall(Regex),
+    /// A test over all products found on the site.
     Products {
+        /// Which test.
         test: ProductTest,
+        /// Pattern for the name tests.
         re: Option<Regex>,
+        /// Count for the counting tests.
         min_count: usize,
     },
 }
@@ -228,35 +294,51 @@ impl Signal {
 /// Whom a rule speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Owner {
+    /// One prerequisite, by index into [`RuleSet::prerequisites`].
     Prereq(usize),
     /// Every prerequisite (access problems such as a bot challenge).
     All,
+    /// A page class the rule recognises, by index into [`RuleSet::classes`].
     Class(usize),
 }
 
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// Stable id, unique across all rule files: reports and diffs refer to it.
     pub id: String,
+    /// What the rule detects, shown to reviewers.
     pub description: String,
+    /// The check or page class the rule speaks for.
     pub owner: Owner,
+    /// Added to the check's score when the rule fires (negative subtracts).
     pub weight: i32,
+    /// Languages the pattern reads; informative only.
     pub lang: Vec<String>,
+    /// Evidence tags the rule supplies, for the checks' requirements.
     pub tags: Vec<String>,
     /// Class indices; empty = any page.
     pub pages: Vec<usize>,
+    /// What the rule decides beyond its weight, if anything.
     pub effect: Option<Effect>,
+    /// Advice used when this rule's effect decides the status.
     pub advice: Option<Text>,
+    /// What the rule looks for on a page (or across the site's products).
     pub signal: Signal,
+    /// The file the rule is defined in.
     pub file: String,
+    /// Line of the rule in that file.
     pub line: usize,
 }
 
 /// All rules, compiled once per run.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
+    /// The checks in report order: the four prerequisites, then advisory checks.
     pub prerequisites: Vec<Prerequisite>,
+    /// Page classes, which rules can be restricted to.
     pub classes: Vec<PageClass>,
+    /// Every rule, in the order of its file and line; rule indices everywhere refer to this list.
     pub rules: Vec<Rule>,
     /// CSS selectors for extraction, indexed by `Signal::Selector::index`.
     pub selectors: Vec<Selector>,
