@@ -215,6 +215,7 @@ pub async fn report(State(app): State<Arc<App>>, Path(raw): Path<String>) -> Res
     }
 }
 
+/// Query string of `GET /api/checks`: filter by start URL or site, and how many to list.
 #[derive(Deserialize)]
 pub struct HistoryQuery {
     url: Option<String>,

@@ -168,13 +168,18 @@ fn migrate(conn: &mut Connection) -> Result<(), Error> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
+    /// Waiting for a worker.
     Queued,
+    /// Being crawled by a worker.
     Running,
+    /// Finished with a stored report.
     Done,
+    /// Ended without a report; the row says why.
     Failed,
 }
 
 impl State {
+    /// The name stored in the database and shown in the JSON API.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Queued => "queued",
@@ -202,23 +207,35 @@ impl State {
 /// One check as listed (everything but the report itself).
 #[derive(Debug, Clone)]
 pub struct CheckRow {
+    /// Row id, also the check's number in URLs.
     pub id: i64,
+    /// Start URL, normalised.
     pub url: String,
     /// `host` or `host:port`: the key of `/sites/{site}`.
     pub site: String,
+    /// Application values (`key`, value) to find on the site.
     pub expect: Vec<(String, String)>,
+    /// Where the check stands.
     pub state: State,
+    /// How many times a worker has started this check.
     pub attempts: i64,
+    /// When it was submitted (RFC 3339, UTC).
     pub created_at: String,
+    /// When a worker last took it, if one has.
     pub started_at: Option<String>,
+    /// When it finished or failed.
     pub finished_at: Option<String>,
+    /// Whether a done check found the site ready for review.
     pub ready: Option<bool>,
+    /// Readiness score of a done check.
     pub score: Option<u32>,
     /// The overall status (`pass`, `warn`, `fail`, `inconclusive`) of a done check.
     pub verdict: Option<String>,
     /// Prerequisite id → status, in report order.
     pub chips: Vec<(String, String)>,
+    /// Why a failed check produced no report.
     pub error: Option<String>,
+    /// The CSV batch it came from, if any.
     pub batch_id: Option<i64>,
 }
 
@@ -253,8 +270,11 @@ fn check_row(r: &Row<'_>) -> rusqlite::Result<CheckRow> {
 /// A check to insert.
 #[derive(Debug, Clone)]
 pub struct NewCheck {
+    /// Start URL, normalised.
     pub url: String,
+    /// `host` or `host:port` of the URL, for `/sites/{site}`.
     pub site: String,
+    /// Application values (`key`, value) to find on the site.
     pub expect: Vec<(String, String)>,
 }
 
@@ -275,6 +295,7 @@ fn insert_one(c: &Connection, n: &NewCheck, batch: Option<i64>) -> rusqlite::Res
 /// Outcome of an insert that respects the queue limit.
 #[derive(Debug)]
 pub enum Inserted {
+    /// Inserted; the new checks' ids, in input order.
     Ids(Vec<i64>),
     /// The queue already holds this many checks.
     QueueFull(i64),
@@ -467,39 +488,62 @@ pub fn recover(c: &mut Connection) -> rusqlite::Result<(usize, usize)> {
 /// A CSV batch as stored.
 #[derive(Debug, Clone)]
 pub struct BatchRow {
+    /// Row id, also the batch's number in URLs.
     pub id: i64,
+    /// File name of the uploaded CSV.
     pub name: String,
+    /// When it was uploaded (RFC 3339, UTC).
     pub created_at: String,
+    /// Encoding the file was read as (`utf-8`, `euc-kr` …).
     pub encoding: String,
+    /// Header of the URL column.
     pub url_column: String,
+    /// Carried columns, repeated in the summary CSV.
     pub columns: Vec<String>,
 }
 
 /// One CSV row of a batch, with its check when it has one.
 #[derive(Debug, Clone)]
 pub struct BatchLine {
+    /// Line of the file where the row starts (the header is line 1).
     pub line: u64,
+    /// The merchant's id from the id column, else derived from the URL or line.
     pub row_id: String,
+    /// The URL cell as written.
     pub raw_url: String,
+    /// Why the row got no check (no URL, invalid URL, duplicate id …).
     pub error: Option<String>,
+    /// Values of the carried columns, in the order of [`BatchRow::columns`].
     pub extra: Vec<String>,
+    /// The row's check, when it has one.
     pub check: Option<CheckRow>,
 }
 
 /// A batch to insert: its rows, each with the check to run (or why there is none).
 pub struct NewBatch {
+    /// File name of the uploaded CSV.
     pub name: String,
+    /// Encoding the file was read as (`utf-8`, `euc-kr` …).
     pub encoding: String,
+    /// Header of the URL column.
     pub url_column: String,
+    /// Carried columns, repeated in the summary CSV.
     pub columns: Vec<String>,
+    /// The data rows in file order, usable or not.
     pub rows: Vec<NewBatchLine>,
 }
 
+/// One CSV row to insert with its batch.
 pub struct NewBatchLine {
+    /// Line of the file where the row starts (the header is line 1).
     pub line: u64,
+    /// The merchant's id from the id column, else derived from the URL or line.
     pub row_id: String,
+    /// The URL cell as written.
     pub raw_url: String,
+    /// Values of the carried columns, in the order of [`NewBatch::columns`].
     pub extra: Vec<String>,
+    /// The check to queue, or why the row cannot be checked.
     pub check: Result<NewCheck, String>,
 }
 

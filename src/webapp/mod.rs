@@ -50,12 +50,16 @@ pub enum Error {
     /// A setting makes the server unsafe or impossible to start (exit code 2).
     #[error("{0}")]
     Config(String),
+    /// The database could not be opened, migrated or queried.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// Reading or writing a file or socket failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The library refused the crawl settings (e.g. the HTTP client could not be built).
     #[error("{0}")]
     Library(#[from] crate::Error),
+    /// A background task failed unexpectedly.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -63,7 +67,9 @@ pub enum Error {
 /// Everything `siteready serve` was told.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Address and port to listen on (`--listen`).
     pub listen: SocketAddr,
+    /// Path of the SQLite database file (`--db`).
     pub db: PathBuf,
     /// Checks run at once.
     pub workers: usize,
@@ -75,7 +81,9 @@ pub struct Options {
     pub grace: Duration,
     /// Crawl defaults of every check; `allow_private` also governs submissions.
     pub config: Config,
+    /// Rules every check is judged by.
     pub rules: RuleSet,
+    /// Suppresses the per-check log lines on stderr.
     pub quiet: bool,
 }
 
@@ -106,15 +114,20 @@ impl Options {
 
 /// State shared by every request.
 pub struct App {
+    /// The job queue, its database and its workers' shared state.
     pub queue: Arc<queue::Queue>,
+    /// Secret every request must present (bearer header or session cookie), when set.
     pub token: Option<String>,
+    /// Most checks waiting in the queue; submissions beyond it get 429.
     pub max_queue: usize,
+    /// Whether submitted URLs may point at private or loopback addresses.
     pub allow_private: bool,
     /// Turns true when the server is stopping (SSE streams end, no new work).
     pub stopping: watch::Receiver<bool>,
 }
 
 impl App {
+    /// The database behind the queue.
     pub fn store(&self) -> &db::Store {
         &self.queue.store
     }

@@ -24,7 +24,9 @@ use super::db::{self, CheckRow, State, Store};
 /// The latest news of one check.
 #[derive(Debug, Clone, Serialize)]
 pub struct Live {
+    /// Where the check stands.
     pub status: State,
+    /// Counters of the crawl so far.
     pub progress: Progress,
 }
 
@@ -95,16 +97,21 @@ impl Hub {
 
 /// What the workers share.
 pub struct Queue {
+    /// The database, which is also the queue.
     pub store: Store,
+    /// Where workers publish live progress for the SSE streams.
     pub hub: Arc<Hub>,
     /// Rung when a check is queued.
     pub wake: Notify,
+    /// HTTP client shared by every crawl.
     pub http: Arc<Http>,
+    /// Rules every check is judged by.
     pub rules: Arc<RuleSet>,
     /// Crawl defaults of every check (`expect` is set per check).
     pub config: Config,
     /// How long running checks may go on after a graceful stop.
     pub grace: Duration,
+    /// Suppresses the per-check log lines on stderr.
     pub quiet: bool,
 }
 
