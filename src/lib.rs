@@ -12,7 +12,7 @@
 //! - [`Config`] holds the run's budgets and options (pages, depth, time, rate, robots.txt,
 //!   rendering, report language). [`Config::validate`] checks every value; each audit calls it
 //!   first, so a bad setting is an [`Error`], never a panic deep inside a crawl.
-//! - [`RuleSet`](rules::RuleSet) says what the facts of a page prove. The rules are plain TOML
+//! - [`RuleSet`] says what the facts of a page prove. The rules are plain TOML
 //!   files: the embedded set ([`RuleSet::embedded`](rules::RuleSet::embedded)) or a folder of
 //!   one's own ([`RuleSet::from_dir`](rules::RuleSet::from_dir)), compiled once and reusable
 //!   for every site of a run.
@@ -57,7 +57,7 @@
 
 #![warn(missing_docs)]
 
-pub mod audit;
+mod audit;
 pub mod batch;
 pub mod check;
 pub mod config;
@@ -77,5 +77,6 @@ pub mod webapp;
 
 pub use audit::{audit, audit_url, audit_url_observed, parse_target, Observer, Progress, Target};
 pub use config::{Config, Lang};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use report::{Report, Status};
+pub use rules::RuleSet;
