@@ -110,20 +110,7 @@ pub async fn run(
 ) -> Result<Outcome> {
     let dir = opts.out_dir.as_path();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let since = if opts.resume {
-        resume::read_marker(dir).map(|m| m.started_at)
-    } else {
-        resume::start(
-            dir,
-            &Marker {
-                started_at: resume::now_rfc3339(),
-                input: input.path.display().to_string(),
-                shard: opts.shard.map(|s| s.to_string()),
-                version: env!("CARGO_PKG_VERSION").into(),
-            },
-        )?;
-        None
-    };
+    let since = begin(input, opts)?;
 
     let baseline = opts.baseline.clone().map(Arc::new);
     let selected: Vec<&Row> = input
@@ -131,149 +118,302 @@ pub async fn run(
         .iter()
         .filter(|r| opts.shard.is_none_or(|s| s.contains(&r.id)))
         .collect();
-    let mut results: Vec<Option<SummaryRow>> = vec![None; selected.len()];
-    let mut todo: Vec<usize> = Vec::new();
-    let mut reused = 0;
-    for (i, row) in selected.iter().enumerate() {
-        let cols = carried(input, row);
+    let ctx = RowContext {
+        input,
+        opts,
+        selected: &selected,
+        baseline,
+    };
+    let mut plan = ctx.plan(since.as_deref());
+    let already: Vec<&SummaryRow> = plan.results.iter().flatten().collect();
+    progress.start(selected.len(), &already);
+
+    let checkers = Checkers {
+        http: Http::new(config, Vec::new())?,
+        rules: Arc::new(rules.clone()),
+        config: Arc::new(config.clone()),
+    };
+    let flight = check_rows(&ctx, &checkers, &mut plan, &mut stop, progress).await;
+
+    let stopped = flight.level != RUNNING;
+    let (rows, interrupted) = ctx.summary_rows(plan.results, stopped);
+    summary::write(dir, &input.columns, &rows)?;
+    let outcome = outcome(rows, flight.checked, plan.reused, interrupted);
+    progress.finish(&outcome);
+    Ok(outcome)
+}
+
+/// Where the run's reports may be trusted from: with `--resume`, the start of the run being
+/// resumed; otherwise a new run is marked in the folder and nothing before it counts.
+fn begin(input: &Input, opts: &Options) -> Result<Option<String>> {
+    let dir = opts.out_dir.as_path();
+    if opts.resume {
+        return Ok(resume::read_marker(dir).map(|m| m.started_at));
+    }
+    resume::start(
+        dir,
+        &Marker {
+            started_at: resume::now_rfc3339(),
+            input: input.path.display().to_string(),
+            shard: opts.shard.map(|s| s.to_string()),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+    )?;
+    Ok(None)
+}
+
+/// The rows of this shard and what each summary line is built from.
+struct RowContext<'a> {
+    input: &'a Input,
+    opts: &'a Options,
+    /// This shard's rows, in input order; indices below are into this list.
+    selected: &'a [&'a Row],
+    baseline: Option<Arc<Baseline>>,
+}
+
+/// The rows' lines as known before any check, and the rows left to check.
+struct Plan {
+    results: Vec<Option<SummaryRow>>,
+    todo: Vec<usize>,
+    /// Rows whose earlier report was reused.
+    reused: usize,
+}
+
+/// What every check shares: one HTTP client (so the per-host rate limit holds across the
+/// batch), the rules and the configuration.
+struct Checkers {
+    http: Arc<Http>,
+    rules: Arc<RuleSet>,
+    config: Arc<Config>,
+}
+
+impl RowContext<'_> {
+    /// Settles the rows that need no check and lists the others.
+    fn plan(&self, since: Option<&str>) -> Plan {
+        let mut plan = Plan {
+            results: vec![None; self.selected.len()],
+            todo: Vec::new(),
+            reused: 0,
+        };
+        for (i, row) in self.selected.iter().enumerate() {
+            match self.settled(row, since) {
+                Some((line, reused)) => {
+                    plan.results[i] = Some(line);
+                    plan.reused += usize::from(reused);
+                }
+                None => plan.todo.push(i),
+            }
+        }
+        plan
+    }
+
+    /// The line of a row that needs no check: a bad row, or (with `--resume`) one whose
+    /// complete report is already in the folder, flagged as reused.
+    fn settled(&self, row: &Row, since: Option<&str>) -> Option<(SummaryRow, bool)> {
+        let cols = carried(self.input, row);
         let url = match (&row.error, &row.url) {
             (None, Some(u)) => u,
             (e, _) => {
                 let e = e.as_deref().unwrap_or("no URL");
                 let mut line = SummaryRow::from_error(row.line, &row.id, &shown_url(row), e, cols);
-                set_change(&mut line, baseline.as_deref(), &row.stem, None);
-                results[i] = Some(line);
-                continue;
+                set_change(&mut line, self.baseline.as_deref(), &row.stem, None);
+                return Some((line, false));
             }
         };
-        if opts.resume {
-            let name = format!("{}.json", row.stem);
-            if let Some(r) = resume::complete_report(&dir.join(&name), url, since.as_deref()) {
-                let html = dir.join(format!("{}.html", row.stem));
-                let mut line = SummaryRow::from_report(row.line, &row.id, &name, &r, cols);
-                set_change(&mut line, baseline.as_deref(), &row.stem, Some(&r));
-                if opts.format == Format::Both && !html.is_file() {
-                    if let Err(e) = write_html(&html, &r) {
-                        line.error = Some(format!("cannot write report: {e}"));
-                    }
-                }
-                results[i] = Some(line);
-                reused += 1;
-                continue;
+        if !self.opts.resume {
+            return None;
+        }
+        let dir = self.opts.out_dir.as_path();
+        let name = format!("{}.json", row.stem);
+        let r = resume::complete_report(&dir.join(&name), url, since)?;
+        let html = dir.join(format!("{}.html", row.stem));
+        let mut line = SummaryRow::from_report(row.line, &row.id, &name, &r, cols);
+        set_change(&mut line, self.baseline.as_deref(), &row.stem, Some(&r));
+        if self.opts.format == Format::Both && !html.is_file() {
+            if let Err(e) = write_html(&html, &r) {
+                line.error = Some(format!("cannot write report: {e}"));
             }
         }
-        todo.push(i);
+        Some((line, true))
     }
-    let already: Vec<&SummaryRow> = results.iter().flatten().collect();
-    progress.start(selected.len(), &already);
 
-    let http = Http::new(config, Vec::new())?;
-    let rules = Arc::new(rules.clone());
-    let shared = Arc::new(config.clone());
-    let jobs = opts.jobs.max(1);
-    let mut set: JoinSet<SummaryRow> = JoinSet::new();
-    let mut task_row: HashMap<tokio::task::Id, usize> = HashMap::new();
+    /// Everything the task of row `i` needs, owned.
+    fn job(&self, i: usize, url: Url) -> Job {
+        let row = self.selected[i];
+        Job {
+            line: row.line,
+            id: row.id.clone(),
+            stem: row.stem.clone(),
+            raw_url: row.raw_url.clone(),
+            url,
+            columns: carried(self.input, row),
+            expect: row.expect.clone(),
+            dir: self.opts.out_dir.clone(),
+            format: self.opts.format,
+            baseline: self.baseline.clone(),
+        }
+    }
+
+    /// The line of row `i` when its check ended without a report of its own.
+    fn failed(&self, i: usize, why: &str) -> SummaryRow {
+        let row = self.selected[i];
+        let mut line = SummaryRow::from_error(
+            row.line,
+            &row.id,
+            &shown_url(row),
+            why,
+            carried(self.input, row),
+        );
+        set_change(&mut line, self.baseline.as_deref(), &row.stem, None);
+        line
+    }
+
+    /// Every row's line in input order; a row never started is marked so. The flag says the
+    /// batch did not finish: rows were left, or a stop cut checks short.
+    fn summary_rows(
+        &self,
+        results: Vec<Option<SummaryRow>>,
+        stopped: bool,
+    ) -> (Vec<SummaryRow>, bool) {
+        let mut interrupted = false;
+        let rows: Vec<SummaryRow> = results
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.unwrap_or_else(|| {
+                    interrupted = true;
+                    let row = self.selected[i];
+                    SummaryRow::from_error(
+                        row.line,
+                        &row.id,
+                        &shown_url(row),
+                        NOT_STARTED,
+                        carried(self.input, row),
+                    )
+                })
+            })
+            .collect();
+        interrupted |= stopped && rows.iter().any(|r| r.error.as_deref() == Some(INTERRUPTED));
+        (rows, interrupted)
+    }
+}
+
+/// The checks in flight and how far a stop request has gone.
+struct Flight {
+    set: JoinSet<SummaryRow>,
+    /// The selected row each task checks.
+    task_row: HashMap<tokio::task::Id, usize>,
+    level: u8,
+    /// False once the stop channel is gone (no stop can come any more).
+    watching: bool,
+    grace_end: Option<tokio::time::Instant>,
+    /// Rows checked to the end (interrupted ones are not).
+    checked: usize,
+}
+
+/// Checks the planned rows, up to `opts.jobs` at once, until all are done or a stop ends them.
+async fn check_rows(
+    ctx: &RowContext<'_>,
+    checkers: &Checkers,
+    plan: &mut Plan,
+    stop: &mut Stop,
+    progress: &mut dyn Progress,
+) -> Flight {
+    let jobs = ctx.opts.jobs.max(1);
+    let mut fl = Flight {
+        set: JoinSet::new(),
+        task_row: HashMap::new(),
+        level: *stop.0.borrow(),
+        watching: true,
+        grace_end: None,
+        checked: 0,
+    };
     let mut next = 0;
-    let mut level = *stop.0.borrow();
-    let mut watching = true;
-    let mut grace_end: Option<tokio::time::Instant> = None;
-    let mut checked = 0;
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        while level == RUNNING && set.len() < jobs && next < todo.len() {
-            let i = todo[next];
+        while fl.level == RUNNING && fl.set.len() < jobs && next < plan.todo.len() {
+            let i = plan.todo[next];
             next += 1;
-            let row = selected[i];
-            let Some(url) = row.url.clone() else { continue };
-            let job = Job {
-                line: row.line,
-                id: row.id.clone(),
-                stem: row.stem.clone(),
-                raw_url: row.raw_url.clone(),
-                url,
-                columns: carried(input, row),
-                expect: row.expect.clone(),
-                dir: dir.to_path_buf(),
-                format: opts.format,
-                baseline: baseline.clone(),
+            let Some(url) = ctx.selected[i].url.clone() else {
+                continue;
             };
-            let h = set.spawn(check_row(http.clone(), rules.clone(), shared.clone(), job));
-            task_row.insert(h.id(), i);
+            let job = ctx.job(i, url);
+            let h = fl.set.spawn(check_row(
+                checkers.http.clone(),
+                checkers.rules.clone(),
+                checkers.config.clone(),
+                job,
+            ));
+            fl.task_row.insert(h.id(), i);
         }
-        if set.is_empty() {
+        if fl.set.is_empty() {
             break;
         }
         tokio::select! {
-            done = set.join_next_with_id() => {
-                let (i, line) = match done {
-                    Some(Ok((id, line))) => (task_row.remove(&id), line),
-                    Some(Err(e)) => {
-                        let i = task_row.remove(&e.id());
-                        let why = if e.is_cancelled() { INTERRUPTED } else { "internal error: the check of this site stopped unexpectedly" };
-                        let line = i.map(|i| {
-                            let row = selected[i];
-                            let mut line = SummaryRow::from_error(row.line, &row.id, &shown_url(row), why, carried(input, row));
-                            set_change(&mut line, baseline.as_deref(), &row.stem, None);
-                            line
-                        });
-                        match line { Some(l) => (i, l), None => continue }
-                    }
-                    None => continue,
-                };
-                if let Some(i) = i {
-                    checked += usize::from(line.error.as_deref() != Some(INTERRUPTED));
+            done = fl.set.join_next_with_id() => {
+                if let Some((i, line)) = fl.finished(ctx, done) {
+                    fl.checked += usize::from(line.error.as_deref() != Some(INTERRUPTED));
                     progress.row(&line);
-                    results[i] = Some(line);
+                    plan.results[i] = Some(line);
                 }
             }
-            changed = stop.0.changed(), if watching && level < NOW => {
+            changed = stop.0.changed(), if fl.watching && fl.level < NOW => {
                 if changed.is_err() {
-                    watching = false;
+                    fl.watching = false;
                     continue;
                 }
-                level = *stop.0.borrow_and_update();
-                if level >= NOW {
-                    set.abort_all();
-                } else if level == GRACEFUL && grace_end.is_none() {
-                    grace_end = Some(tokio::time::Instant::now() + opts.grace);
-                    progress.stopping(set.len(), opts.grace);
-                    if opts.grace.is_zero() {
-                        set.abort_all();
-                    }
-                }
+                fl.level = *stop.0.borrow_and_update();
+                fl.stop_requested(ctx.opts.grace, progress);
             }
-            _ = sleep_until(grace_end), if grace_end.is_some() => {
-                set.abort_all();
-                grace_end = None;
+            _ = sleep_until(fl.grace_end), if fl.grace_end.is_some() => {
+                fl.set.abort_all();
+                fl.grace_end = None;
             }
-            _ = ticker.tick() => progress.tick(set.len()),
+            _ = ticker.tick() => progress.tick(fl.set.len()),
+        }
+    }
+    fl
+}
+
+type Joined = Option<std::result::Result<(tokio::task::Id, SummaryRow), tokio::task::JoinError>>;
+
+impl Flight {
+    /// The row and line of a task that ended; a task cut or failed gets an error line.
+    fn finished(&mut self, ctx: &RowContext<'_>, done: Joined) -> Option<(usize, SummaryRow)> {
+        match done? {
+            Ok((id, line)) => self.task_row.remove(&id).map(|i| (i, line)),
+            Err(e) => {
+                let i = self.task_row.remove(&e.id())?;
+                let why = if e.is_cancelled() {
+                    INTERRUPTED
+                } else {
+                    "internal error: the check of this site stopped unexpectedly"
+                };
+                Some((i, ctx.failed(i, why)))
+            }
         }
     }
 
-    let stopped = level != RUNNING;
-    let mut interrupted = false;
-    let rows: Vec<SummaryRow> = results
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| {
-            r.unwrap_or_else(|| {
-                interrupted = true;
-                let row = selected[i];
-                SummaryRow::from_error(
-                    row.line,
-                    &row.id,
-                    &shown_url(row),
-                    NOT_STARTED,
-                    carried(input, row),
-                )
-            })
-        })
-        .collect();
-    interrupted |= stopped && rows.iter().any(|r| r.error.as_deref() == Some(INTERRUPTED));
-    summary::write(dir, &input.columns, &rows)?;
+    /// Acts on the stop level just read: stop now cuts every check, a graceful stop starts the
+    /// grace period (none at all when it is zero).
+    fn stop_requested(&mut self, grace: Duration, progress: &mut dyn Progress) {
+        if self.level >= NOW {
+            self.set.abort_all();
+        } else if self.level == GRACEFUL && self.grace_end.is_none() {
+            self.grace_end = Some(tokio::time::Instant::now() + grace);
+            progress.stopping(self.set.len(), grace);
+            if grace.is_zero() {
+                self.set.abort_all();
+            }
+        }
+    }
+}
+
+/// The counts of a finished batch.
+fn outcome(rows: Vec<SummaryRow>, checked: usize, reused: usize, interrupted: bool) -> Outcome {
     let ready = rows.iter().filter(|r| r.ready).count();
-    let outcome = Outcome {
+    Outcome {
         checked,
         reused,
         ready,
@@ -283,9 +423,7 @@ pub async fn run(
         improved: count_change(&rows, Change::Improved),
         interrupted,
         rows,
-    };
-    progress.finish(&outcome);
-    Ok(outcome)
+    }
 }
 
 fn count_change(rows: &[SummaryRow], c: Change) -> usize {

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use siteready::batch::progress::{Console, Mode};
-use siteready::batch::{self, Format, InputOptions, Options, Shard, StopHandle};
+use siteready::batch::{self, Format, Input, InputOptions, Options, Outcome, Shard, StopHandle};
+use siteready::rules::RuleSet;
+use siteready::Config;
 
 use super::{fail, CrawlArgs, EXIT_GATE, EXIT_OK, EXIT_USAGE};
 
@@ -84,103 +86,14 @@ pub struct MergeArgs {
 }
 
 pub async fn run(a: BatchArgs) -> u8 {
-    let config = match a.crawl.config() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("siteready: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if !(a.grace.is_finite() && (0.0..1e6).contains(&a.grace)) {
-        eprintln!("siteready: --grace must be 0 or a positive number of seconds");
-        return EXIT_USAGE;
-    }
-    if a.jobs == 0 || a.jobs > 1024 {
-        eprintln!("siteready: --jobs must be between 1 and 1024");
-        return EXIT_USAGE;
-    }
-    let rules = match a.crawl.ruleset() {
-        Ok(r) => r,
-        Err(e) => return fail(&e),
-    };
-    let input = match batch::input::read(
-        &a.csv,
-        &InputOptions {
-            url_column: a.url_column.clone(),
-            id_column: a.id_column.clone(),
-            no_expect_columns: a.no_expect_columns,
-        },
-    ) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("siteready: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if !a.crawl.quiet {
-        eprintln!(
-            "siteready: {}: {} row{} read as {}; URL column '{}', {}{}",
-            a.csv.display(),
-            input.rows.len(),
-            if input.rows.len() == 1 { "" } else { "s" },
-            input.encoding,
-            input.url_column,
-            match &input.id_column {
-                Some(c) => format!("id column '{c}'"),
-                None => "ids derived from the URLs".into(),
-            },
-            match a.shard {
-                Some(s) => format!("; shard {s}"),
-                None => String::new(),
-            }
-        );
-        if !input.expect_columns.is_empty() {
-            let cols: Vec<String> = input
-                .expect_columns
-                .iter()
-                .map(|(k, h)| {
-                    if k == h {
-                        k.clone()
-                    } else {
-                        format!("{h} ({k})")
-                    }
-                })
-                .collect();
-            eprintln!(
-                "siteready: application values from column{} {}",
-                if cols.len() == 1 { "" } else { "s" },
-                cols.join(", ")
-            );
-        }
-    }
-    let baseline = match &a.baseline {
-        None => None,
-        Some(b) if same_dir(b, &a.out_dir) => {
-            eprintln!(
-                "siteready: --baseline {} is the output folder; name the folder of an earlier batch",
-                b.display()
-            );
-            return EXIT_USAGE;
-        }
-        Some(b) => match batch::Baseline::open(b) {
-            Ok(b) => Some(b),
-            Err(e) => {
-                eprintln!("siteready: {e}");
-                return EXIT_USAGE;
-            }
-        },
-    };
-    let options = Options {
-        out_dir: a.out_dir.clone(),
-        jobs: a.jobs,
-        resume: a.resume,
-        shard: a.shard,
-        format: match a.format {
-            FormatArg::Json => Format::Json,
-            FormatArg::Both => Format::Both,
-        },
-        grace: Duration::from_secs_f64(a.grace),
-        baseline,
+    let Prepared {
+        config,
+        rules,
+        input,
+        options,
+    } = match prepare(&a) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
     let (handle, stop) = batch::stop_channel();
     let signals = tokio::spawn(watch_signals(handle));
@@ -194,6 +107,137 @@ pub async fn run(a: BatchArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    print_outcome(&a, &outcome);
+    exit_code(&a, &outcome)
+}
+
+/// Everything a batch needs, read and checked before any site is.
+struct Prepared {
+    config: Config,
+    rules: RuleSet,
+    input: Input,
+    options: Options,
+}
+
+/// Reads and checks the flags, rules, CSV and baseline, in that order, so that the first
+/// problem is the one reported; the error is the exit code, the message already printed.
+fn prepare(a: &BatchArgs) -> Result<Prepared, u8> {
+    let config = match a.crawl.config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("siteready: {e}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    if !(a.grace.is_finite() && (0.0..1e6).contains(&a.grace)) {
+        eprintln!("siteready: --grace must be 0 or a positive number of seconds");
+        return Err(EXIT_USAGE);
+    }
+    if a.jobs == 0 || a.jobs > 1024 {
+        eprintln!("siteready: --jobs must be between 1 and 1024");
+        return Err(EXIT_USAGE);
+    }
+    let rules = a.crawl.ruleset().map_err(|e| fail(&e))?;
+    let input = match batch::input::read(
+        &a.csv,
+        &InputOptions {
+            url_column: a.url_column.clone(),
+            id_column: a.id_column.clone(),
+            no_expect_columns: a.no_expect_columns,
+        },
+    ) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("siteready: {e}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    if !a.crawl.quiet {
+        describe_input(a, &input);
+    }
+    let baseline = open_baseline(a)?;
+    let options = Options {
+        out_dir: a.out_dir.clone(),
+        jobs: a.jobs,
+        resume: a.resume,
+        shard: a.shard,
+        format: match a.format {
+            FormatArg::Json => Format::Json,
+            FormatArg::Both => Format::Both,
+        },
+        grace: Duration::from_secs_f64(a.grace),
+        baseline,
+    };
+    Ok(Prepared {
+        config,
+        rules,
+        input,
+        options,
+    })
+}
+
+/// Tells how the CSV was read (rows, encoding, columns), so a wrong column shows before the
+/// batch runs.
+fn describe_input(a: &BatchArgs, input: &Input) {
+    eprintln!(
+        "siteready: {}: {} row{} read as {}; URL column '{}', {}{}",
+        a.csv.display(),
+        input.rows.len(),
+        if input.rows.len() == 1 { "" } else { "s" },
+        input.encoding,
+        input.url_column,
+        match &input.id_column {
+            Some(c) => format!("id column '{c}'"),
+            None => "ids derived from the URLs".into(),
+        },
+        match a.shard {
+            Some(s) => format!("; shard {s}"),
+            None => String::new(),
+        }
+    );
+    if !input.expect_columns.is_empty() {
+        let cols: Vec<String> = input
+            .expect_columns
+            .iter()
+            .map(|(k, h)| {
+                if k == h {
+                    k.clone()
+                } else {
+                    format!("{h} ({k})")
+                }
+            })
+            .collect();
+        eprintln!(
+            "siteready: application values from column{} {}",
+            if cols.len() == 1 { "" } else { "s" },
+            cols.join(", ")
+        );
+    }
+}
+
+/// The `--baseline` folder, which must be an earlier batch's, not this one's output.
+fn open_baseline(a: &BatchArgs) -> Result<Option<batch::Baseline>, u8> {
+    match &a.baseline {
+        None => Ok(None),
+        Some(b) if same_dir(b, &a.out_dir) => {
+            eprintln!(
+                "siteready: --baseline {} is the output folder; name the folder of an earlier batch",
+                b.display()
+            );
+            Err(EXIT_USAGE)
+        }
+        Some(b) => match batch::Baseline::open(b) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) => {
+                eprintln!("siteready: {e}");
+                Err(EXIT_USAGE)
+            }
+        },
+    }
+}
+
+/// The closing lines: counts, where the summary is, and the change against the baseline.
+fn print_outcome(a: &BatchArgs, outcome: &Outcome) {
     if !a.crawl.quiet {
         eprintln!(
             "siteready: {} row{}: {} ready, {} not ready ({} without a report); {} checked, {} reused; summary in {}",
@@ -213,6 +257,10 @@ pub async fn run(a: BatchArgs) -> u8 {
             outcome.regressed, outcome.improved
         );
     }
+}
+
+/// The exit code of a batch that ran: interrupted first, then the gates asked for.
+fn exit_code(a: &BatchArgs, outcome: &Outcome) -> u8 {
     if outcome.interrupted {
         eprintln!("siteready: batch interrupted; run the same command with --resume to finish it");
         return EXIT_INTERRUPTED;

@@ -373,11 +373,8 @@ struct Walker {
 
 impl stream::Visitor for Walker {
     fn open(&mut self, el: &stream::Element<'_>) {
-        let f = &mut self.f;
-        let base = &self.base;
-        let stack = &mut self.stack;
         let tag = el.name;
-        let parent_hidden = stack.last().map(|s| s.hidden).unwrap_or(false);
+        let parent_hidden = self.stack.last().map(|s| s.hidden).unwrap_or(false);
         let mut fr = Frame {
             hidden: parent_hidden || is_hidden_container(tag),
             area: area_of(tag, el.attr("id"), el.attr("class")),
@@ -390,192 +387,15 @@ impl stream::Visitor for Walker {
             scope: false,
             itemprop: None,
         };
-        match tag {
-            "html" => {
-                if let Some(l) = root_lang(el) {
-                    f.lang = Some(l);
-                }
-            }
-            "title" => fr.title = true,
-            "a" | "area" => {
-                if let Some(href) = el.attr("href") {
-                    if let Some(url) = resolve(base, href) {
-                        let area = current_area(stack);
-                        let mut fallback = String::new();
-                        for a in ["title", "aria-label"] {
-                            if let Some(v) = el.attr(a) {
-                                fallback.push_str(v);
-                                fallback.push(' ');
-                            }
-                        }
-                        self.link_text.clear();
-                        self.link = Some(OpenLink {
-                            url,
-                            fallback,
-                            area,
-                        });
-                        fr.link = true;
-                    }
-                }
-            }
-            "img" => {
-                if let (Some(l), Some(alt)) = (self.link.as_mut(), el.attr("alt")) {
-                    l.fallback.push_str(alt);
-                    l.fallback.push(' ');
-                }
-            }
-            "h1" | "h2" | "h3" | "h4" => {
-                fr.heading = true;
-                self.heading.clear();
-            }
-            "button" => {
-                fr.button = true;
-                self.button.clear();
-            }
-            "input" => push_input(f, &mut self.forms, self.form_open, el),
-            "select" | "textarea" if self.form_open => {
-                if let Some(form) = self.forms.last_mut() {
-                    form.inputs.push(Input {
-                        kind: tag.to_string(),
-                        name: el.attr("name").unwrap_or("").to_string(),
-                        value: String::new(),
-                    });
-                }
-            }
-            "form" => {
-                self.form_open = true;
-                self.forms.push(Form {
-                    action: el.attr("action").unwrap_or("").to_string(),
-                    method: el.attr("method").unwrap_or("get").to_ascii_lowercase(),
-                    inputs: Vec::new(),
-                });
-            }
-            "script" => {
-                let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
-                if let Some(src) = el.attr("src") {
-                    if let Some(u) = resolve_any(base, src) {
-                        f.scripts.push(u);
-                    }
-                } else if ty == "application/ld+json" {
-                    fr.jsonld = true;
-                    self.script_buf.clear();
-                } else if ty.is_empty()
-                    || ty.contains("javascript")
-                    || ty == "module"
-                    || ty.contains("ecmascript")
-                {
-                    fr.script_inline = true;
-                }
-            }
-            "link" => {
-                let rel = el.attr("rel").unwrap_or("").to_ascii_lowercase();
-                if rel.contains("preload") && el.attr("as") == Some("script")
-                    || rel.contains("modulepreload")
-                {
-                    if let Some(u) = el.attr("href").and_then(|h| resolve_any(base, h)) {
-                        f.scripts.push(u);
-                    }
-                }
-            }
-            "meta" => {
-                let key = el
-                    .attr("property")
-                    .or_else(|| el.attr("name"))
-                    .or_else(|| el.attr("itemprop"));
-                if let (Some(k), Some(c)) = (key, el.attr("content")) {
-                    if f.meta.len() < 512 {
-                        f.meta
-                            .push((k.trim().to_ascii_lowercase(), c.trim().into()));
-                    }
-                }
-            }
-            _ => {}
-        }
+        self.open_element(el, &mut fr);
         // `<button onclick="location.href='/order/order.php'">바로 구매</button>`: how
         // hand-built and Godomall shops lead from a product to the cart and the order. Such a
         // handler is a link, its text the element's text (an input's value).
         if self.link.is_none() {
-            if let Some(url) = el
-                .attr("onclick")
-                .and_then(script_target)
-                .and_then(|t| resolve(base, t))
-            {
-                let area = current_area(stack);
-                if tag == "input" {
-                    let v = el.attr("value").or_else(|| el.attr("alt")).unwrap_or("");
-                    if f.links.len() < MAX_LINKS {
-                        f.links.push(Link {
-                            url,
-                            text: collapse_ws(v),
-                            area,
-                        });
-                    }
-                } else {
-                    self.link_text.clear();
-                    self.link = Some(OpenLink {
-                        url,
-                        fallback: el.attr("title").unwrap_or("").to_string(),
-                        area,
-                    });
-                    fr.link = true;
-                }
-            }
+            self.open_onclick(el, &mut fr);
         }
-        // Microdata: a new item scope, and properties of the enclosing scope.
-        let items = &mut self.items;
-        if let Some(prop) = el.attr("itemprop") {
-            if let Some(&owner) = self.scope_stack.last() {
-                let direct = el
-                    .attr("content")
-                    .or_else(|| if tag == "meta" { Some("") } else { None })
-                    .or_else(|| {
-                        if matches!(tag, "a" | "link") {
-                            el.attr("href")
-                        } else if matches!(tag, "img" | "source") {
-                            el.attr("src")
-                        } else {
-                            None
-                        }
-                    });
-                if el.attr("itemscope").is_none() {
-                    match direct {
-                        Some(v) => items[owner].push(prop, v),
-                        None => {
-                            fr.itemprop = Some(prop.to_string());
-                            self.prop_text
-                                .push((owner, prop.to_string(), String::new()));
-                        }
-                    }
-                }
-            }
-        }
-        if el.attr("itemscope").is_some() && items.len() < 256 {
-            let ty = el.attr("itemtype").unwrap_or("").to_string();
-            let idx = items.len();
-            items.push(structured::Builder::new(ty));
-            if let (Some(prop), Some(&owner)) = (el.attr("itemprop"), self.scope_stack.last()) {
-                items[owner].child(prop, idx);
-            }
-            self.scope_stack.push(idx);
-            fr.scope = true;
-        }
-        let stack = &mut self.stack;
-        if fr.area.is_none() {
-            fr.area = stack.last().and_then(|s| s.area);
-        }
-        // Footers and `<nav>` menus hold links, not product cards.
-        let no_cards = fr.hidden || fr.area == Some(Area::Footer) || tag == "nav";
-        self.cards.open(tag, |a| el.attr(a), no_cards);
-        if !fr.hidden && is_block(tag) {
-            push_sep(&mut f.text);
-            if fr.area == Some(Area::Footer) {
-                push_sep(&mut f.footer_text);
-            }
-            if self.link.is_some() {
-                push_sep(&mut self.link_text);
-            }
-        }
-        stack.push(fr);
+        self.open_microdata(el, &mut fr);
+        self.enter(el, fr);
     }
 
     fn text(&mut self, s: &str) {
@@ -745,6 +565,20 @@ fn script_target(js: &str) -> Option<&str> {
     .then_some(t)
 }
 
+/// A `<meta name|property|itemprop=… content=…>`, key lower-cased; the count is capped.
+fn push_meta(f: &mut PageFacts, el: &stream::Element<'_>) {
+    let key = el
+        .attr("property")
+        .or_else(|| el.attr("name"))
+        .or_else(|| el.attr("itemprop"));
+    if let (Some(k), Some(c)) = (key, el.attr("content")) {
+        if f.meta.len() < 512 {
+            f.meta
+                .push((k.trim().to_ascii_lowercase(), c.trim().into()));
+        }
+    }
+}
+
 /// `<html lang>` (or `xml:lang`) as written, when not blank.
 fn root_lang(el: &stream::Element<'_>) -> Option<String> {
     let l = el.attr("lang").or_else(|| el.attr("xml:lang"))?.trim();
@@ -752,6 +586,204 @@ fn root_lang(el: &stream::Element<'_>) -> Option<String> {
 }
 
 impl Walker {
+    /// What the element itself says, by tag: title, links, headings, form controls, scripts
+    /// and meta tags.
+    fn open_element(&mut self, el: &stream::Element<'_>, fr: &mut Frame) {
+        let tag = el.name;
+        match tag {
+            "html" => {
+                if let Some(l) = root_lang(el) {
+                    self.f.lang = Some(l);
+                }
+            }
+            "title" => fr.title = true,
+            "a" | "area" => self.open_anchor(el, fr),
+            "img" => {
+                if let (Some(l), Some(alt)) = (self.link.as_mut(), el.attr("alt")) {
+                    l.fallback.push_str(alt);
+                    l.fallback.push(' ');
+                }
+            }
+            "h1" | "h2" | "h3" | "h4" => {
+                fr.heading = true;
+                self.heading.clear();
+            }
+            "button" => {
+                fr.button = true;
+                self.button.clear();
+            }
+            "input" => push_input(&mut self.f, &mut self.forms, self.form_open, el),
+            "select" | "textarea" if self.form_open => {
+                if let Some(form) = self.forms.last_mut() {
+                    form.inputs.push(Input {
+                        kind: tag.to_string(),
+                        name: el.attr("name").unwrap_or("").to_string(),
+                        value: String::new(),
+                    });
+                }
+            }
+            "form" => {
+                self.form_open = true;
+                self.forms.push(Form {
+                    action: el.attr("action").unwrap_or("").to_string(),
+                    method: el.attr("method").unwrap_or("get").to_ascii_lowercase(),
+                    inputs: Vec::new(),
+                });
+            }
+            "script" => self.open_script(el, fr),
+            "link" => {
+                let rel = el.attr("rel").unwrap_or("").to_ascii_lowercase();
+                if rel.contains("preload") && el.attr("as") == Some("script")
+                    || rel.contains("modulepreload")
+                {
+                    if let Some(u) = el.attr("href").and_then(|h| resolve_any(&self.base, h)) {
+                        self.f.scripts.push(u);
+                    }
+                }
+            }
+            "meta" => push_meta(&mut self.f, el),
+            _ => {}
+        }
+    }
+
+    /// An `<a href>` (or `<area href>`) to an http(s) page opens a link; its text arrives
+    /// later, with `title`/`aria-label` kept in case it has none.
+    fn open_anchor(&mut self, el: &stream::Element<'_>, fr: &mut Frame) {
+        let Some(url) = el.attr("href").and_then(|href| resolve(&self.base, href)) else {
+            return;
+        };
+        let area = current_area(&self.stack);
+        let mut fallback = String::new();
+        for a in ["title", "aria-label"] {
+            if let Some(v) = el.attr(a) {
+                fallback.push_str(v);
+                fallback.push(' ');
+            }
+        }
+        self.link_text.clear();
+        self.link = Some(OpenLink {
+            url,
+            fallback,
+            area,
+        });
+        fr.link = true;
+    }
+
+    /// A `<script>`: an external source is recorded, JSON-LD and inline code are read as
+    /// their text arrives.
+    fn open_script(&mut self, el: &stream::Element<'_>, fr: &mut Frame) {
+        let ty = el.attr("type").unwrap_or("").trim().to_ascii_lowercase();
+        if let Some(src) = el.attr("src") {
+            if let Some(u) = resolve_any(&self.base, src) {
+                self.f.scripts.push(u);
+            }
+        } else if ty == "application/ld+json" {
+            fr.jsonld = true;
+            self.script_buf.clear();
+        } else if ty.is_empty()
+            || ty.contains("javascript")
+            || ty == "module"
+            || ty.contains("ecmascript")
+        {
+            fr.script_inline = true;
+        }
+    }
+
+    /// An `onclick` that navigates makes the element a link: an input's value is its text at
+    /// once, any other element's text is read until it closes.
+    fn open_onclick(&mut self, el: &stream::Element<'_>, fr: &mut Frame) {
+        let Some(url) = el
+            .attr("onclick")
+            .and_then(script_target)
+            .and_then(|t| resolve(&self.base, t))
+        else {
+            return;
+        };
+        let area = current_area(&self.stack);
+        if el.name == "input" {
+            let v = el.attr("value").or_else(|| el.attr("alt")).unwrap_or("");
+            if self.f.links.len() < MAX_LINKS {
+                self.f.links.push(Link {
+                    url,
+                    text: collapse_ws(v),
+                    area,
+                });
+            }
+        } else {
+            self.link_text.clear();
+            self.link = Some(OpenLink {
+                url,
+                fallback: el.attr("title").unwrap_or("").to_string(),
+                area,
+            });
+            fr.link = true;
+        }
+    }
+
+    /// Microdata: a new item scope, and properties of the enclosing scope.
+    fn open_microdata(&mut self, el: &stream::Element<'_>, fr: &mut Frame) {
+        let tag = el.name;
+        let items = &mut self.items;
+        if let Some(prop) = el.attr("itemprop") {
+            if let Some(&owner) = self.scope_stack.last() {
+                let direct = el
+                    .attr("content")
+                    .or_else(|| if tag == "meta" { Some("") } else { None })
+                    .or_else(|| {
+                        if matches!(tag, "a" | "link") {
+                            el.attr("href")
+                        } else if matches!(tag, "img" | "source") {
+                            el.attr("src")
+                        } else {
+                            None
+                        }
+                    });
+                if el.attr("itemscope").is_none() {
+                    match direct {
+                        Some(v) => items[owner].push(prop, v),
+                        None => {
+                            fr.itemprop = Some(prop.to_string());
+                            self.prop_text
+                                .push((owner, prop.to_string(), String::new()));
+                        }
+                    }
+                }
+            }
+        }
+        if el.attr("itemscope").is_some() && items.len() < 256 {
+            let ty = el.attr("itemtype").unwrap_or("").to_string();
+            let idx = items.len();
+            items.push(structured::Builder::new(ty));
+            if let (Some(prop), Some(&owner)) = (el.attr("itemprop"), self.scope_stack.last()) {
+                items[owner].child(prop, idx);
+            }
+            self.scope_stack.push(idx);
+            fr.scope = true;
+        }
+    }
+
+    /// Pushes the element's frame, once its area is settled (inherited when it has none of its
+    /// own), and separates block text from the text before it.
+    fn enter(&mut self, el: &stream::Element<'_>, mut fr: Frame) {
+        let tag = el.name;
+        if fr.area.is_none() {
+            fr.area = self.stack.last().and_then(|s| s.area);
+        }
+        // Footers and `<nav>` menus hold links, not product cards.
+        let no_cards = fr.hidden || fr.area == Some(Area::Footer) || tag == "nav";
+        self.cards.open(tag, |a| el.attr(a), no_cards);
+        if !fr.hidden && is_block(tag) {
+            push_sep(&mut self.f.text);
+            if fr.area == Some(Area::Footer) {
+                push_sep(&mut self.f.footer_text);
+            }
+            if self.link.is_some() {
+                push_sep(&mut self.link_text);
+            }
+        }
+        self.stack.push(fr);
+    }
+
     fn finish(self) -> PageFacts {
         let mut f = self.f;
         text::trim_end_space(&mut f.title);

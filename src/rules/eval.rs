@@ -8,7 +8,7 @@ use regex_syntax::hir::{self, Hir, HirKind, Look};
 use url::{Position, Url};
 
 use super::{Owner, Rule, RuleSet, Signal};
-use crate::extract::{snippet_around, Area, Link, PageFacts};
+use crate::extract::{snippet_around, Area, Form, Link, PageFacts, StructuredItem};
 
 const SNIPPET: usize = 200;
 
@@ -1142,6 +1142,79 @@ fn list_hit<'a>(
     None
 }
 
+/// An `input` rule's first form control whose kind, name and value match.
+fn input_hit(forms: &[Form], re: Pat<'_>) -> Option<(String, String)> {
+    for form in forms {
+        for inp in &form.inputs {
+            let s = format!("{} {} {}", inp.kind, inp.name, inp.value);
+            if let Some((a, b)) = re.find(&s) {
+                return Some((truncate(&s), s[a..b].to_string()));
+            }
+        }
+    }
+    None
+}
+
+/// The first structured item (JSON-LD or microdata) of one of `types`, with `property` set
+/// when the rule names one.
+fn structured_hit(
+    items: &[StructuredItem],
+    types: &[String],
+    property: Option<&str>,
+    evidence: bool,
+) -> Option<(String, String)> {
+    for it in items {
+        if !it.types.iter().any(|t| types.contains(t)) {
+            continue;
+        }
+        if let Some(prop) = property {
+            let vals = it.get_path(prop);
+            let present = vals.iter().any(|v| match v {
+                serde_json::Value::Null => false,
+                serde_json::Value::String(s) => !s.trim().is_empty(),
+                _ => true,
+            });
+            if !present {
+                continue;
+            }
+        }
+        if !evidence {
+            return Some((String::new(), String::new()));
+        }
+        return Some((truncate_json(&it.value), it.types.join(",")));
+    }
+    None
+}
+
+/// An `empty` rule's hit: a page with at most `max_chars` of content besides navigation.
+fn empty_hit(f: &PageFacts, max_chars: usize) -> Option<(String, String)> {
+    let n = f.main_chars;
+    (n <= max_chars).then(|| {
+        (
+            format!(
+                "{} characters of content besides navigation: {}",
+                n,
+                truncate(&f.title)
+            ),
+            String::new(),
+        )
+    })
+}
+
+/// A `shell` rule's hit: a page that scripts build rather than one that shows its content.
+fn shell_hit(f: &PageFacts) -> Option<(String, String)> {
+    f.script_shell.then(|| {
+        (
+            format!(
+                "{} characters of visible text, {} scripts: the page is built by JavaScript",
+                f.text.chars().count(),
+                f.scripts.len()
+            ),
+            String::new(),
+        )
+    })
+}
+
 /// [`truncate`] of `v`'s JSON text, serializing only as much of `v` as the snippet shows.
 fn truncate_json(v: &serde_json::Value) -> String {
     /// Enough bytes for `SNIPPET` whole characters, wherever the last write stopped.
@@ -1358,133 +1431,34 @@ impl RuleSet {
                 .pat(i, re)
                 .find(url.as_str())
                 .map(|(s, e)| (truncate(url.as_str()), url.as_str()[s..e].to_string())),
-            Signal::Link { re, area } => {
-                let re = self.pat(i, re);
-                let screens = self.fast.links.as_ref().zip(self.fast.hrefs.as_ref());
-                let screened = screens.is_some_and(|(t, h)| t.is_screened(i) && h.is_screened(i));
-                let links = page
-                    .links
-                    .get_or_init(|| PageLinks::new(&f.links, screens));
-                let hit = |k: usize| {
-                    let (l, href) = (f.links.get(k)?, links.href(k)?);
-                    if area.is_some_and(|a| a != l.area) {
-                        return None;
-                    }
-                    let m = re
-                        .find(&l.text)
-                        .map(|(s, e)| l.text[s..e].to_string())
-                        .or_else(|| re.find(href).map(|(s, e)| href[s..e].to_string()))?;
-                    if !evidence {
-                        return Some((String::new(), String::new()));
-                    }
-                    let snippet = crate::extract::collapse_ws(&format!("{} → {}", l.text, href));
-                    Some((truncate(&snippet), m))
-                };
-                match links.candidates(i).filter(|_| screened) {
-                    Some(ks) => ks.into_iter().find_map(hit),
-                    None => (0..f.links.len()).find_map(hit),
-                }
+            Signal::Link { re, area } => self.link_match(i, re, *area, page, evidence),
+            Signal::Title(re) => {
+                list_hit(std::iter::once(f.title.as_str()), self.pat(i, re), evidence)
             }
-            Signal::Title(re) => list_hit(
-                std::iter::once(f.title.as_str()),
-                self.pat(i, re),
-                evidence,
-            ),
             Signal::Heading(re) => self.list_match(i, re, page, List::Headings, evidence),
-            Signal::Text { re, min_count, footer } => match &page.scan {
-                _ if *footer => text_hit(&f.footer_text, self.pat(i, re), *min_count, evidence),
-                // None of the literals every match needs is in the text.
-                Some(s) if !s.possible(i) => None,
-                Some(s) => match &self.fast.screen {
-                    Some(screen) => {
-                        text_hit(&f.text, self.pat_near(i, re, screen, s), *min_count, evidence)
-                    }
-                    None => text_hit(&f.text, self.pat(i, re), *min_count, evidence),
-                },
-                None => text_hit(&f.text, self.pat(i, re), *min_count, evidence),
-            },
+            Signal::Text {
+                re,
+                min_count,
+                footer,
+            } => self.text_match(i, re, *min_count, *footer, page, evidence),
             Signal::Button(re) => self.list_match(i, re, page, List::Buttons, evidence),
             Signal::ScriptSrc(re) => self.list_match(i, re, page, List::Scripts, evidence),
             Signal::Script(re) => text_hit(&f.inline_script, self.pat(i, re), 1, evidence),
-            Signal::Input(re) => {
-                let re = self.pat(i, re);
-                for form in &f.forms {
-                    for inp in &form.inputs {
-                        let s = format!("{} {} {}", inp.kind, inp.name, inp.value);
-                        if let Some((a, b)) = re.find(&s) {
-                            return Some((truncate(&s), s[a..b].to_string()));
-                        }
-                    }
-                }
-                None
+            Signal::Input(re) => input_hit(&f.forms, self.pat(i, re)),
+            Signal::JsonLd { types, property } => {
+                structured_hit(&f.jsonld, types, property.as_deref(), evidence)
             }
-            Signal::JsonLd { types, property } | Signal::Microdata { types, property } => {
-                let items = if matches!(self.rules[i].signal, Signal::JsonLd { .. }) {
-                    &f.jsonld
-                } else {
-                    &f.microdata
-                };
-                for it in items {
-                    if !it.types.iter().any(|t| types.contains(t)) {
-                        continue;
-                    }
-                    if let Some(prop) = property {
-                        let vals = it.get_path(prop);
-                        let present = vals.iter().any(|v| match v {
-                            serde_json::Value::Null => false,
-                            serde_json::Value::String(s) => !s.trim().is_empty(),
-                            _ => true,
-                        });
-                        if !present {
-                            continue;
-                        }
-                    }
-                    if !evidence {
-                        return Some((String::new(), String::new()));
-                    }
-                    return Some((truncate_json(&it.value), it.types.join(",")));
-                }
-                None
+            Signal::Microdata { types, property } => {
+                structured_hit(&f.microdata, types, property.as_deref(), evidence)
             }
-            Signal::Meta { name, re } => {
-                for v in f.meta_values(name) {
-                    match re {
-                        Some(re) if self.pat(i, re).is_match(v) => {
-                            return Some((truncate(&format!("{name} = {v}")), v.to_string()));
-                        }
-                        Some(_) => {}
-                        None if !v.is_empty() => {
-                            return Some((truncate(&format!("{name} = {v}")), v.to_string()))
-                        }
-                        None => {}
-                    }
-                }
-                None
-            }
+            Signal::Meta { name, re } => self.meta_match(i, f, name, re.as_ref()),
             Signal::Selector { index, source } => f
                 .selector_hits
                 .iter()
                 .find(|(k, _)| k == index)
                 .map(|(_, s)| (s.clone(), source.clone())),
-            Signal::Empty { max_chars } => {
-                let n = f.main_chars;
-                (n <= *max_chars).then(|| {
-                    (
-                        format!("{} characters of content besides navigation: {}", n, truncate(&f.title)),
-                        String::new(),
-                    )
-                })
-            }
-            Signal::Shell => f.script_shell.then(|| {
-                (
-                    format!(
-                        "{} characters of visible text, {} scripts: the page is built by JavaScript",
-                        f.text.chars().count(),
-                        f.scripts.len()
-                    ),
-                    String::new(),
-                )
-            }),
+            Signal::Empty { max_chars } => empty_hit(f, *max_chars),
+            Signal::Shell => shell_hit(f),
             Signal::PgCall(re) => list_hit(
                 f.pg_calls.iter().map(String::as_str),
                 self.pat(i, re),
@@ -1492,6 +1466,95 @@ impl RuleSet {
             ),
             Signal::Products { .. } => None,
         }
+    }
+
+    /// A `link` rule's first hit: on the link text or else the href, in the rule's area; only
+    /// the links that hold one of its literals are tried when both screens have the rule.
+    fn link_match(
+        &self,
+        i: usize,
+        re: &Regex,
+        area: Option<Area>,
+        page: &Page<'_>,
+        evidence: bool,
+    ) -> Option<(String, String)> {
+        let f = page.facts;
+        let re = self.pat(i, re);
+        let screens = self.fast.links.as_ref().zip(self.fast.hrefs.as_ref());
+        let screened = screens.is_some_and(|(t, h)| t.is_screened(i) && h.is_screened(i));
+        let links = page.links.get_or_init(|| PageLinks::new(&f.links, screens));
+        let hit = |k: usize| {
+            let (l, href) = (f.links.get(k)?, links.href(k)?);
+            if area.is_some_and(|a| a != l.area) {
+                return None;
+            }
+            let m = re
+                .find(&l.text)
+                .map(|(s, e)| l.text[s..e].to_string())
+                .or_else(|| re.find(href).map(|(s, e)| href[s..e].to_string()))?;
+            if !evidence {
+                return Some((String::new(), String::new()));
+            }
+            let snippet = crate::extract::collapse_ws(&format!("{} → {}", l.text, href));
+            Some((truncate(&snippet), m))
+        };
+        match links.candidates(i).filter(|_| screened) {
+            Some(ks) => ks.into_iter().find_map(hit),
+            None => (0..f.links.len()).find_map(hit),
+        }
+    }
+
+    /// A `text` rule's hit in the footer text or the page text; the page's literal scan rules
+    /// out most rules before any regex runs, and narrows where the others look.
+    fn text_match(
+        &self,
+        i: usize,
+        re: &Regex,
+        min_count: usize,
+        footer: bool,
+        page: &Page<'_>,
+        evidence: bool,
+    ) -> Option<(String, String)> {
+        let f = page.facts;
+        match &page.scan {
+            _ if footer => text_hit(&f.footer_text, self.pat(i, re), min_count, evidence),
+            // None of the literals every match needs is in the text.
+            Some(s) if !s.possible(i) => None,
+            Some(s) => match &self.fast.screen {
+                Some(screen) => text_hit(
+                    &f.text,
+                    self.pat_near(i, re, screen, s),
+                    min_count,
+                    evidence,
+                ),
+                None => text_hit(&f.text, self.pat(i, re), min_count, evidence),
+            },
+            None => text_hit(&f.text, self.pat(i, re), min_count, evidence),
+        }
+    }
+
+    /// A `meta` rule's first tag `name` whose value matches, or (without a pattern) is not
+    /// empty.
+    fn meta_match(
+        &self,
+        i: usize,
+        f: &PageFacts,
+        name: &str,
+        re: Option<&Regex>,
+    ) -> Option<(String, String)> {
+        for v in f.meta_values(name) {
+            match re {
+                Some(re) if self.pat(i, re).is_match(v) => {
+                    return Some((truncate(&format!("{name} = {v}")), v.to_string()));
+                }
+                Some(_) => {}
+                None if !v.is_empty() => {
+                    return Some((truncate(&format!("{name} = {v}")), v.to_string()))
+                }
+                None => {}
+            }
+        }
+        None
     }
 
     /// Classes a URL belongs to by its path alone (class `url` rules).

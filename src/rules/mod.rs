@@ -2,22 +2,21 @@
 //! two questions — *how promising is this link?* (for the frontier) and *what evidence does this
 //! page give?* (for the checks).
 
+mod compile;
 mod eval;
 mod model;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
 use regex::Regex;
 use scraper::Selector;
-use sha2::{Digest, Sha256};
 
 pub use eval::{Enough, Hit, PageEval, PageInput, TextScan};
 
 use crate::error::{Error, Result};
 use crate::extract::Area;
-use model::{RuleDef, RuleFile, Text2};
+use model::Text2;
 
 /// The rule files shipped inside the binary (`rules/*.toml`).
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -502,188 +501,23 @@ impl RuleSet {
         let mut ld = Loader {
             problems: Vec::new(),
         };
-        let mut hasher = Sha256::new();
-        let mut parsed: Vec<(String, String, RuleFile)> = Vec::new();
-        for (name, src) in files {
-            let base = Path::new(name)
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| name.clone());
-            hasher.update(base.as_bytes());
-            hasher.update([0]);
-            hasher.update(src.as_bytes());
-            hasher.update([0]);
-            match toml::from_str::<RuleFile>(src) {
-                Ok(f) => parsed.push((name.clone(), src.clone(), f)),
-                Err(e) => {
-                    let line = e.span().map(|s| line_of(src, s.start)).unwrap_or(0);
-                    ld.err(name, line, e.message().trim().to_string());
-                }
-            }
-        }
-        let digest = format!("sha256:{:x}", hasher.finalize());
-
+        let (digest, mut parsed) = compile::parse_files(files, &mut ld);
         // Pass 1: prerequisites and classes, so rules can refer to them in any order.
-        let mut prerequisites: Vec<Prerequisite> = Vec::new();
-        let mut prereq_idx: HashMap<String, usize> = HashMap::new();
-        let mut classes: Vec<PageClass> = Vec::new();
-        let mut class_idx: HashMap<String, usize> = HashMap::new();
-        let mut class_serves: Vec<(String, usize, Vec<String>)> = Vec::new();
-        let mut file_prereq: HashMap<String, String> = HashMap::new();
-        for (name, src, f) in &mut parsed {
-            if let Some(p) = f.prerequisite.take() {
-                let line = line_of(src, p.span().start);
-                let p = p.into_inner();
-                if prereq_idx.contains_key(&p.id) {
-                    ld.err(
-                        name,
-                        line,
-                        format!("prerequisite '{}' is declared twice", p.id),
-                    );
-                    continue;
-                }
-                if p.warn > p.pass {
-                    ld.err(
-                        name,
-                        line,
-                        format!(
-                            "prerequisite '{}': warn ({}) is above pass ({})",
-                            p.id, p.warn, p.pass
-                        ),
-                    );
-                }
-                file_prereq.insert(name.clone(), p.id.clone());
-                prereq_idx.insert(p.id.clone(), prerequisites.len());
-                prerequisites.push(Prerequisite {
-                    id: p.id,
-                    title: Text::from(p.title),
-                    description: p.description,
-                    advisory: p.advisory,
-                    pass: p.pass,
-                    warn: p.warn,
-                    require: p
-                        .require
-                        .into_iter()
-                        .map(|r| Requirement {
-                            tag: r.tag,
-                            description: Text::from(r.description),
-                        })
-                        .collect(),
-                    advice: Text::from(p.advice),
-                    advice_warn: p.advice_warn.map(Text::from),
-                });
-            }
-            for c in std::mem::take(&mut f.class) {
-                let line = line_of(src, c.span().start);
-                let c = c.into_inner();
-                if class_idx.contains_key(&c.id) {
-                    ld.err(name, line, format!("class '{}' is declared twice", c.id));
-                    continue;
-                }
-                class_idx.insert(c.id.clone(), classes.len());
-                class_serves.push((name.clone(), line, c.serves.clone()));
-                classes.push(PageClass {
-                    id: c.id,
-                    description: c.description,
-                    serves: Vec::new(),
-                    priority: c.priority,
-                    probes: c.probes,
-                    lists_products: c.lists_products,
-                });
-            }
-        }
-        for (i, (name, line, serves)) in class_serves.into_iter().enumerate() {
-            for s in serves {
-                match prereq_idx.get(&s) {
-                    Some(&p) => classes[i].serves.push(p),
-                    None => ld.err(
-                        &name,
-                        line,
-                        format!(
-                            "class '{}' serves unknown prerequisite '{s}'",
-                            classes[i].id
-                        ),
-                    ),
-                }
-            }
-        }
-        for want in PREREQUISITES {
-            if !prereq_idx.contains_key(want) && ld.problems.is_empty() {
-                ld.err(
-                    files.first().map(|f| f.0.as_str()).unwrap_or("rules"),
-                    0,
-                    format!("no rule file declares the prerequisite '{want}'"),
-                );
-            }
-        }
-
+        let first_file = files.first().map(|f| f.0.as_str()).unwrap_or("rules");
+        let declared = compile::Declared::collect(&mut parsed, first_file, &mut ld);
         // Pass 2: rules.
-        let mut rules = Vec::new();
-        let mut selectors = Vec::new();
-        let mut seen_ids: HashMap<String, (String, usize)> = HashMap::new();
-        for (name, src, f) in parsed {
-            for r in f.rule {
-                let line = line_of(&src, r.span().start);
-                let r = r.into_inner();
-                if let Some((pf, pl)) = seen_ids.get(&r.id) {
-                    ld.err(
-                        &name,
-                        line,
-                        format!("rule id '{}' is already used at {pf}:{pl}", r.id),
-                    );
-                    continue;
-                }
-                seen_ids.insert(r.id.clone(), (name.clone(), line));
-                if let Some(rule) = compile_rule(
-                    r,
-                    &name,
-                    line,
-                    &file_prereq,
-                    &prereq_idx,
-                    &class_idx,
-                    &mut selectors,
-                    &mut ld,
-                ) {
-                    rules.push(rule);
-                }
-            }
-        }
+        let (mut rules, selectors) = compile::compile_rules(parsed, &declared, &mut ld);
         if !ld.problems.is_empty() {
             return Err(Error::Rules(ld.problems));
         }
+        let compile::Declared {
+            prerequisites,
+            mut classes,
+            ..
+        } = declared;
         // Report order: the four prerequisites, then advisory checks.
-        let mut order: Vec<usize> = (0..prerequisites.len()).collect();
-        order.sort_by_key(|&i| {
-            PREREQUISITES
-                .iter()
-                .position(|p| *p == prerequisites[i].id)
-                .unwrap_or(PREREQUISITES.len() + i)
-        });
-        let remap: HashMap<usize, usize> = order
-            .iter()
-            .enumerate()
-            .map(|(new, &old)| (old, new))
-            .collect();
-        let prerequisites: Vec<Prerequisite> =
-            order.iter().map(|&i| prerequisites[i].clone()).collect();
-        for c in &mut classes {
-            for s in &mut c.serves {
-                *s = remap[s];
-            }
-        }
-        for r in &mut rules {
-            if let Owner::Prereq(p) = &mut r.owner {
-                *p = remap[p];
-            }
-        }
-        let price_rules = rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.tags.iter().any(|t| t == "price") && matches!(r.signal, Signal::Text { .. })
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let prerequisites = compile::into_report_order(prerequisites, &mut classes, &mut rules);
+        let price_rules = compile::price_rules(&rules);
         let fast = eval::Fast::new(&rules, signal_regex);
         Ok(RuleSet {
             prerequisites,
@@ -718,296 +552,6 @@ impl RuleSet {
     pub fn prices_in(&self, text: &str) -> Vec<(f64, String)> {
         self.prices_screened(text, None)
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn compile_rule(
-    r: RuleDef,
-    file: &str,
-    line: usize,
-    file_prereq: &HashMap<String, String>,
-    prereq_idx: &HashMap<String, usize>,
-    class_idx: &HashMap<String, usize>,
-    selectors: &mut Vec<Selector>,
-    ld: &mut Loader,
-) -> Option<Rule> {
-    let before = ld.problems.len();
-    let id = r.id.clone();
-    let e = |ld: &mut Loader, m: String| ld.err(file, line, format!("rule '{id}': {m}"));
-    if r.id.trim().is_empty() || r.id.contains(char::is_whitespace) {
-        e(ld, "id must be non-empty and without spaces".into());
-    }
-    if r.description.trim().is_empty() {
-        e(
-            ld,
-            "description is empty; reviewers read it in reports".into(),
-        );
-    }
-    let owner = match (&r.class, &r.prerequisite) {
-        (Some(_), Some(_)) => {
-            e(ld, "give either class or prerequisite, not both".into());
-            None
-        }
-        (Some(c), None) => match class_idx.get(c) {
-            Some(&i) => Some(Owner::Class(i)),
-            None => {
-                e(ld, format!("unknown class '{c}'"));
-                None
-            }
-        },
-        (None, Some(p)) if p == "all" => Some(Owner::All),
-        (None, p) => {
-            let p = p.clone().or_else(|| file_prereq.get(file).cloned());
-            match p {
-                Some(p) => match prereq_idx.get(&p) {
-                    Some(&i) => Some(Owner::Prereq(i)),
-                    None => {
-                        e(ld, format!("unknown prerequisite '{p}'"));
-                        None
-                    }
-                },
-                None => {
-                    e(ld, "no prerequisite: set `prerequisite` or `class`, or declare [prerequisite] in this file".into());
-                    None
-                }
-            }
-        }
-    };
-    let mut pages = Vec::new();
-    for p in &r.pages {
-        match class_idx.get(p) {
-            Some(&i) => pages.push(i),
-            None => e(ld, format!("pages names unknown class '{p}'")),
-        }
-    }
-    let effect = match r.effect.as_deref() {
-        None => None,
-        Some("veto") => Some(Effect::Veto),
-        Some("warn") => Some(Effect::Warn),
-        Some("inconclusive") => Some(Effect::Inconclusive),
-        Some(o) => {
-            e(
-                ld,
-                format!("unknown effect '{o}' (veto, warn or inconclusive)"),
-            );
-            None
-        }
-    };
-    let pattern_re = |ld: &mut Loader| -> Option<Regex> {
-        match (&r.pattern, r.keywords.is_empty()) {
-            (Some(p), true) => match compile_regex(p) {
-                Ok(re) => Some(re),
-                Err(m) => {
-                    ld.err(file, line, format!("rule '{}': bad pattern: {m}", r.id));
-                    None
-                }
-            },
-            (None, false) => match keywords_regex(&r.keywords) {
-                Ok(re) => Some(re),
-                Err(m) => {
-                    ld.err(file, line, format!("rule '{}': bad keywords: {m}", r.id));
-                    None
-                }
-            },
-            (Some(_), false) => {
-                ld.err(
-                    file,
-                    line,
-                    format!("rule '{}': give pattern or keywords, not both", r.id),
-                );
-                None
-            }
-            (None, true) => {
-                ld.err(
-                    file,
-                    line,
-                    format!(
-                        "rule '{}': kind '{}' needs pattern or keywords",
-                        r.id, r.kind
-                    ),
-                );
-                None
-            }
-        }
-    };
-    let area = match r.area.as_deref() {
-        None | Some("any") => None,
-        Some("nav") => Some(Area::Nav),
-        Some("footer") => Some(Area::Footer),
-        Some("body") => Some(Area::Body),
-        Some(o) => {
-            e(ld, format!("unknown area '{o}' (any, nav, footer, body)"));
-            None
-        }
-    };
-    let types = || -> Vec<String> {
-        r.types
-            .clone()
-            .unwrap_or_default()
-            .iter()
-            .map(|t| crate::extract::short_type(t))
-            .collect()
-    };
-    let signal = match r.kind.as_str() {
-        "url" => pattern_re(ld).map(Signal::Url),
-        "page_url" => pattern_re(ld).map(Signal::PageUrl),
-        "link" => pattern_re(ld).map(|re| Signal::Link { re, area }),
-        "title" => pattern_re(ld).map(Signal::Title),
-        "heading" => pattern_re(ld).map(Signal::Heading),
-        "text" => pattern_re(ld).map(|re| Signal::Text {
-            re,
-            min_count: r.min_count.unwrap_or(1).max(1),
-            footer: area == Some(Area::Footer),
-        }),
-        "button" => pattern_re(ld).map(Signal::Button),
-        "script_src" => pattern_re(ld).map(Signal::ScriptSrc),
-        "script" => pattern_re(ld).map(Signal::Script),
-        "input" => pattern_re(ld).map(Signal::Input),
-        "jsonld" | "microdata" => {
-            let t = types();
-            if t.is_empty() {
-                e(
-                    ld,
-                    format!("kind '{}' needs type = [\"Product\", …]", r.kind),
-                );
-                None
-            } else if r.kind == "jsonld" {
-                Some(Signal::JsonLd {
-                    types: t,
-                    property: r.property.clone(),
-                })
-            } else {
-                Some(Signal::Microdata {
-                    types: t,
-                    property: r.property.clone(),
-                })
-            }
-        }
-        "meta" => match &r.name {
-            Some(n) => {
-                let re = if r.pattern.is_some() || !r.keywords.is_empty() {
-                    pattern_re(ld)
-                } else {
-                    None
-                };
-                Some(Signal::Meta {
-                    name: n.to_ascii_lowercase(),
-                    re,
-                })
-            }
-            None => {
-                e(ld, "kind 'meta' needs name (e.g. \"og:type\")".into());
-                None
-            }
-        },
-        "selector" => match &r.selector {
-            Some(s) => match Selector::parse(s) {
-                Ok(sel) => {
-                    selectors.push(sel);
-                    Some(Signal::Selector {
-                        index: selectors.len() - 1,
-                        source: s.clone(),
-                    })
-                }
-                Err(err) => {
-                    e(ld, format!("bad CSS selector '{s}': {err}"));
-                    None
-                }
-            },
-            None => {
-                e(ld, "kind 'selector' needs selector".into());
-                None
-            }
-        },
-        "status" => match r.status.as_deref().map(|s| (s, parse_status_range(s))) {
-            Some((_, Some((min, max)))) => Some(Signal::Status { min, max }),
-            Some((s, None)) => {
-                e(
-                    ld,
-                    format!("bad status '{s}' (e.g. \"2xx\", \"404\", \"400-599\")"),
-                );
-                None
-            }
-            None => {
-                e(ld, "kind 'status' needs status".into());
-                None
-            }
-        },
-        "empty" => Some(Signal::Empty {
-            max_chars: r.max_chars.unwrap_or(80),
-        }),
-        "shell" => Some(Signal::Shell),
-        "pg_call" => pattern_re(ld).map(Signal::PgCall),
-        "products" => {
-            let test = match r.test.as_deref() {
-                Some("all_names_match") => Some(ProductTest::AllNamesMatch),
-                Some("any_name_match") => Some(ProductTest::AnyNameMatch),
-                Some("all_prices_zero") => Some(ProductTest::AllPricesZero),
-                Some("all_sold_out") => Some(ProductTest::AllSoldOut),
-                Some("price_mismatch") => Some(ProductTest::PriceMismatch),
-                Some("count_at_least") => Some(ProductTest::CountAtLeast),
-                Some("priced_count_at_least") => Some(ProductTest::PricedCountAtLeast),
-                other => {
-                    e(ld, format!("kind 'products' needs test = all_names_match | any_name_match | all_prices_zero | all_sold_out | price_mismatch | count_at_least | priced_count_at_least (got {other:?})"));
-                    None
-                }
-            };
-            let needs_re = matches!(
-                test,
-                Some(ProductTest::AllNamesMatch | ProductTest::AnyNameMatch)
-            );
-            let re = if needs_re { pattern_re(ld) } else { None };
-            test.map(|test| Signal::Products {
-                test,
-                re,
-                min_count: r.min_count.unwrap_or(1),
-            })
-        }
-        other => {
-            e(
-                ld,
-                format!("unknown kind '{other}' (one of: {})", KINDS.join(", ")),
-            );
-            None
-        }
-    };
-    if matches!(owner, Some(Owner::Class(_)))
-        && !matches!(
-            signal,
-            Some(
-                Signal::Url(_)
-                    | Signal::Link { .. }
-                    | Signal::Title(_)
-                    | Signal::Heading(_)
-                    | Signal::JsonLd { .. }
-                    | Signal::Microdata { .. }
-                    | Signal::Meta { .. }
-                    | Signal::Selector { .. }
-                    | Signal::Text { .. }
-                    | Signal::Script(_)
-                    | Signal::ScriptSrc(_)
-            )
-        )
-    {
-        e(ld, "class rules may use url, link, title, heading, text, script, script_src, jsonld, microdata, meta or selector".into());
-    }
-    if ld.problems.len() > before {
-        return None;
-    }
-    Some(Rule {
-        id: r.id,
-        description: r.description,
-        owner: owner?,
-        weight: r.weight,
-        lang: r.lang,
-        tags: r.tags,
-        pages,
-        effect,
-        advice: r.advice.map(Text::from),
-        signal: signal?,
-        file: file.to_string(),
-        line,
-    })
 }
 
 #[cfg(test)]
