@@ -74,34 +74,61 @@ pub fn has_price(s: &str) -> bool {
 /// away here.
 fn may_have_price(s: &str) -> bool {
     let b = s.as_bytes();
-    // Most text has no digit: eight bytes at a time, it is turned away.
-    if !has_digit(b) {
-        return false;
-    }
-    let (mut digit, mut mark) = (false, false);
-    for (i, &c) in b.iter().enumerate() {
-        let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
-        match c {
-            b'0'..=b'9' => digit = true,
-            b'$' => mark = true,
-            b'A'..=b'Z' => mark |= next(1).is_ascii_uppercase() || matches!(next(1), b'p' | b's'),
-            // ₩ € ₫ ₹ ₱ (U+20A0 block) · £ ¥ · ￥ · Thai ฿ and บาท · 원 · 円 元 · đ Đ
-            0xE2 => mark |= next(1) == 0x82,
-            0xC2 => mark |= matches!(next(1), 0xA3 | 0xA5),
-            0xEF => mark |= next(1) == 0xBF && next(2) == 0xA5,
-            0xE0 => mark |= matches!(next(1), 0xB8 | 0xB9),
-            0xEC => mark |= next(1) == 0x9B && next(2) == 0x90,
-            0xE5 => {
-                mark |= (next(1), next(2)) == (0x86, 0x86) || (next(1), next(2)) == (0x85, 0x83)
+    // Most text has no digit: eight bytes at a time, it is turned away. With a digit anywhere,
+    // any currency mark anywhere lets the regex decide.
+    has_digit(b) && has_mark(b)
+}
+
+/// Whether `b` holds a currency mark (see [`may_have_price`]). Eight-byte blocks with no `$`,
+/// no capital and no non-ASCII byte (most of a lower-case sentence) are skipped whole.
+fn has_mark(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    const LOW7: u64 = ONES * 0x7F;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(c) = b.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            let x = u64::from_le_bytes(w);
+            let low = x & LOW7;
+            // A byte in b'A'..=b'Z' (between 0x40 and 0x5B, exclusive).
+            let upper = (ONES * (127 + 0x5B)).wrapping_sub(low) & !x & (low + ONES * (127 - 0x40)) & HIGH;
+            let d = x ^ (ONES * u64::from(b'$'));
+            let dollar = d.wrapping_sub(ONES) & !d & HIGH;
+            if upper == 0 && dollar == 0 && x & HIGH == 0 {
+                i += 8;
+                continue;
             }
-            0xC4 => mark |= matches!(next(1), 0x90 | 0x91),
-            _ => {}
         }
-        if digit && mark {
-            return true;
+        let end = (i + 8).min(b.len());
+        while i < end {
+            if mark_at(b, i) {
+                return true;
+            }
+            i += 1;
         }
     }
     false
+}
+
+/// Whether a currency mark starts at `b[i]`: `$`; two ASCII capitals or `Rp`/`Rs` (the codes);
+/// the UTF-8 of ₩ € ₫ ₹ ₱ £ ¥ ￥ ฿ บาท 원 円 元 đ Đ.
+fn mark_at(b: &[u8], i: usize) -> bool {
+    let next = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        b'$' => true,
+        b'A'..=b'Z' => next(1).is_ascii_uppercase() || matches!(next(1), b'p' | b's'),
+        // ₩ € ₫ ₹ ₱ (U+20A0 block) · £ ¥ · ￥ · Thai ฿ and บาท · 원 · 円 元 · đ Đ
+        0xE2 => next(1) == 0x82,
+        0xC2 => matches!(next(1), 0xA3 | 0xA5),
+        0xEF => next(1) == 0xBF && next(2) == 0xA5,
+        0xE0 => matches!(next(1), 0xB8 | 0xB9),
+        0xEC => next(1) == 0x9B && next(2) == 0x90,
+        0xE5 => (next(1), next(2)) == (0x86, 0x86) || (next(1), next(2)) == (0x85, 0x83),
+        0xC4 => matches!(next(1), 0x90 | 0x91),
+        _ => false,
+    }
 }
 
 /// Whether `b` holds an ASCII digit, eight bytes at a time (a byte-wise `any` does not
@@ -134,6 +161,21 @@ mod tests {
         let t = prices_in(s);
         assert_eq!(t.len(), 1, "{s:?} → {t:?}");
         t[0].value
+    }
+
+    #[test]
+    fn has_mark_agrees_with_a_byte_scan() {
+        let marks = ["$", "₩", "€", "원", "円", "元", "đ", "Đ", "฿", "£", "￥", "KRW", "Rp", "Rs"];
+        for m in marks {
+            for pad in 0..17 {
+                let s = format!("{}{m}{}", "a".repeat(pad), "b".repeat(17 - pad));
+                assert!(has_mark(s.as_bytes()), "{s:?}");
+            }
+        }
+        for s in ["abcdefgh ijklmnop 12345", "Abc def", "가나다라 마바사", "no. 2253"] {
+            let want = (0..s.len()).any(|i| mark_at(s.as_bytes(), i));
+            assert_eq!(has_mark(s.as_bytes()), want, "{s:?}");
+        }
     }
 
     #[test]
