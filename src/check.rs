@@ -317,7 +317,13 @@ impl<'r> Evidence<'r> {
     /// The first `k` distinct product names, in name order, without listing them all.
     fn first_names(&self, k: usize) -> Vec<&str> {
         if self.tallied() {
-            return self.tally.names.iter().take(k).map(String::as_str).collect();
+            return self
+                .tally
+                .names
+                .iter()
+                .take(k)
+                .map(String::as_str)
+                .collect();
         }
         let mut v = self.distinct_products();
         v.truncate(k);

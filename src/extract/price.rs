@@ -93,7 +93,8 @@ fn has_mark(b: &[u8]) -> bool {
             let x = u64::from_le_bytes(w);
             let low = x & LOW7;
             // A byte in b'A'..=b'Z' (between 0x40 and 0x5B, exclusive).
-            let upper = (ONES * (127 + 0x5B)).wrapping_sub(low) & !x & (low + ONES * (127 - 0x40)) & HIGH;
+            let upper =
+                (ONES * (127 + 0x5B)).wrapping_sub(low) & !x & (low + ONES * (127 - 0x40)) & HIGH;
             let d = x ^ (ONES * u64::from(b'$'));
             let dollar = d.wrapping_sub(ONES) & !d & HIGH;
             if upper == 0 && dollar == 0 && x & HIGH == 0 {
@@ -165,14 +166,21 @@ mod tests {
 
     #[test]
     fn has_mark_agrees_with_a_byte_scan() {
-        let marks = ["$", "₩", "€", "원", "円", "元", "đ", "Đ", "฿", "£", "￥", "KRW", "Rp", "Rs"];
+        let marks = [
+            "$", "₩", "€", "원", "円", "元", "đ", "Đ", "฿", "£", "￥", "KRW", "Rp", "Rs",
+        ];
         for m in marks {
             for pad in 0..17 {
                 let s = format!("{}{m}{}", "a".repeat(pad), "b".repeat(17 - pad));
                 assert!(has_mark(s.as_bytes()), "{s:?}");
             }
         }
-        for s in ["abcdefgh ijklmnop 12345", "Abc def", "가나다라 마바사", "no. 2253"] {
+        for s in [
+            "abcdefgh ijklmnop 12345",
+            "Abc def",
+            "가나다라 마바사",
+            "no. 2253",
+        ] {
             let want = (0..s.len()).any(|i| mark_at(s.as_bytes(), i));
             assert_eq!(has_mark(s.as_bytes()), want, "{s:?}");
         }
