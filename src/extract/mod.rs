@@ -277,6 +277,7 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         form_open: false,
         visible: 0,
         cards: cards::Cards::default(),
+        declared_product: false,
     };
     let capped = stream::walk(&html, &mut w);
     let mut f = w.finish();
@@ -369,6 +370,10 @@ struct Walker {
     visible: usize,
     /// Product cards being recognised.
     cards: cards::Cards,
+    /// The page declared a product with a price in JSON-LD: it is read from that, and its
+    /// markup is not searched for cards (a detail page's "you may also like" row adds nothing
+    /// its own pages do not).
+    declared_product: bool,
 }
 
 impl stream::Visitor for Walker {
@@ -495,7 +500,13 @@ impl stream::Visitor for Walker {
         }
         if fr.jsonld && f.jsonld.len() < MAX_JSONLD {
             match structured::parse_jsonld(&self.script_buf) {
-                Some(mut v) => f.jsonld.append(&mut v),
+                Some(mut v) => {
+                    self.declared_product |= v.iter().any(|i| {
+                        i.types.iter().any(|t| t == "Product")
+                            && !i.get_path("offers.price").is_empty()
+                    });
+                    f.jsonld.append(&mut v)
+                }
                 None => f.jsonld_errors += 1,
             }
             self.script_buf.clear();
@@ -770,7 +781,8 @@ impl Walker {
             fr.area = self.stack.last().and_then(|s| s.area);
         }
         // Footers and `<nav>` menus hold links, not product cards.
-        let no_cards = fr.hidden || fr.area == Some(Area::Footer) || tag == "nav";
+        let no_cards =
+            fr.hidden || fr.area == Some(Area::Footer) || tag == "nav" || self.declared_product;
         self.cards.open(tag, |a| el.attr(a), no_cards);
         if !fr.hidden && is_block(tag) {
             push_sep(&mut self.f.text);

@@ -407,3 +407,18 @@ fn onclick_navigation_is_a_link_with_the_button_text() {
     );
     assert!(f.buttons.iter().any(|b| b == "장바구니 담기"));
 }
+
+#[test]
+fn a_page_declaring_its_product_in_json_ld_is_not_searched_for_cards() {
+    let grid = r#"<ul class="related"><li class="card"><a href="/a">Linen Apron</a> <span class="price">$40.00</span></li>
+        <li class="card"><a href="/b">Canvas Tote</a> <span class="price">$28.00</span></li>
+        <li class="card"><a href="/c">Wool Throw</a> <span class="price">$120.00</span></li></ul>"#;
+    let ld = r#"<script type="application/ld+json">{"@type":"Product","name":"Oak Tray","offers":{"@type":"Offer","price":"55.00","priceCurrency":"USD"}}</script>"#;
+    let with = facts(&format!(
+        "<html><head>{ld}</head><body><h1>Oak Tray</h1>{grid}</body></html>"
+    ));
+    assert!(cards_of(&with).is_empty(), "{:?}", cards_of(&with));
+    assert!(with.products.iter().any(|p| p.name == "Oak Tray"));
+    let without = facts(&format!("<html><body><h1>Shop</h1>{grid}</body></html>"));
+    assert_eq!(cards_of(&without).len(), 3, "{:?}", cards_of(&without));
+}
