@@ -387,6 +387,8 @@ impl<'r> Session<'r> {
         match result {
             Err(e) => self.failed(&entry, e, &mut record)?,
             Ok(f) => {
+                // Screenshots are keyed by the page's final URL.
+                record.final_url = f.final_url.to_string();
                 if let Some(out) = &rendered {
                     if let Some(msg) = &out.fatal {
                         return Err(Error::Other(msg.clone()));
