@@ -52,7 +52,7 @@ pub(crate) async fn fetch_page(task: PageTask) -> Done {
         renderer,
         open,
     } = task;
-    let result = http
+    let mut result = http
         .fetch(
             &entry.url,
             if entry.source == Source::Seed {
@@ -64,7 +64,6 @@ pub(crate) async fn fetch_page(task: PageTask) -> Done {
             cap,
         )
         .await;
-    let mut result = result;
     let mut facts = None;
     let mut eval = PageEval::default();
     if let Ok(f) = &mut result {
@@ -171,12 +170,13 @@ fn shows_less(
 
 /// Adds the links of a page's rendered read that its static read lacks.
 fn add_links(facts: &mut PageFacts, rendered: Vec<extract::Link>) {
-    let seen: std::collections::HashSet<Url> = facts.links.iter().map(|l| l.url.clone()).collect();
+    let mut seen: std::collections::HashSet<Url> =
+        facts.links.iter().map(|l| l.url.clone()).collect();
     for l in rendered {
         if facts.links.len() >= extract::MAX_LINKS {
             break;
         }
-        if !seen.contains(&l.url) {
+        if seen.insert(l.url.clone()) {
             facts.links.push(l);
         }
     }
