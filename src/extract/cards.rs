@@ -160,7 +160,7 @@ impl Cards {
             self.tell_price(p.value);
             priced = true;
         }
-        let digits = |x: &str| x.bytes().any(|b| b.is_ascii_digit());
+        let digits = |x: &str| super::price::has_digit(x.as_bytes());
         if !priced
             && t.len() <= 24
             && !self.prev.is_empty()

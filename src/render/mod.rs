@@ -144,6 +144,15 @@ pub fn in_doubt(html: &str, facts: &PageFacts) -> bool {
             .is_some_and(|re| re.is_match(&facts.inline_script))
 }
 
+/// Why a page is sent to the browser: `page` decides for `auto` once (a shell, or in doubt);
+/// other callers leave `run` to check for a shell itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    Shell,
+    Doubt,
+    Asked,
+}
+
 /// What rendering one page gave.
 #[derive(Debug, Default)]
 pub struct Rendered {
@@ -298,16 +307,17 @@ impl Renderer {
         open: bool,
     ) -> Option<Rendered> {
         let job = Job::Full { rules, predicted };
-        let doubt = open
-            && self.mode == RenderMode::Auto
-            && fetched
-                .body
-                .as_ref()
-                .zip(static_facts)
-                .is_some_and(|(b, f)| {
-                    !needs_render(&b.text, f) && in_doubt(&b.text, f) && self.take_doubt()
-                });
-        self.run(http, job, fetched, scope, is_seed, static_facts, doubt)
+        let why = match (self.mode, fetched.body.as_ref().zip(static_facts)) {
+            (RenderMode::Auto, Some((b, f))) if needs_render(&b.text, f) => Why::Shell,
+            (RenderMode::Auto, Some((b, f)))
+                if open && in_doubt(&b.text, f) && self.take_doubt() =>
+            {
+                Why::Doubt
+            }
+            (RenderMode::Auto, _) => return None,
+            _ => Why::Asked,
+        };
+        self.run(http, job, fetched, scope, is_seed, static_facts, why)
             .await
     }
 
@@ -335,7 +345,7 @@ impl Renderer {
                 scope,
                 false,
                 Some(static_facts),
-                false,
+                Why::Asked,
             )
             .await?;
         out.facts.map(|f| f.text)
@@ -350,13 +360,13 @@ impl Renderer {
         scope: &Scope,
         is_seed: bool,
         static_facts: Option<&PageFacts>,
-        doubt: bool,
+        why: Why,
     ) -> Option<Rendered> {
         if !(200..300).contains(&fetched.status) {
             return None;
         }
         let (body, facts) = (fetched.body.as_ref()?, static_facts?);
-        if self.mode == RenderMode::Auto && !doubt && !needs_render(&body.text, facts) {
+        if self.mode == RenderMode::Auto && why == Why::Asked && !needs_render(&body.text, facts) {
             return None;
         }
         let t0 = std::time::Instant::now();
@@ -365,7 +375,7 @@ impl Renderer {
             scope.add(&fetched.final_url); // the seed's redirect target is the site
         }
         let mut out = Rendered {
-            in_doubt: doubt,
+            in_doubt: why == Why::Doubt,
             ..Rendered::default()
         };
         let browser = match self.browser(&scope, &fetched.final_url).await {
@@ -374,7 +384,7 @@ impl Renderer {
                 if self.mode == RenderMode::Always {
                     out.fatal = Some(format!("--render always: {e}"));
                 }
-                if doubt {
+                if why == Why::Doubt {
                     return None; // the static read stands; it was not a shell
                 }
                 if !self.warned.swap(true, Ordering::Relaxed) {
