@@ -36,6 +36,24 @@ pub struct SiteProduct {
     pub source: &'static str,
 }
 
+/// Evidence the quality gate set aside: what, where, and why.
+#[derive(Debug, Clone)]
+pub struct Discarded {
+    /// The prerequisite the evidence would have spoken for.
+    pub prereq: usize,
+    /// The rule whose hit was set aside; `None` for a product read off the page.
+    pub rule: Option<usize>,
+    /// Page it was seen on.
+    pub url: String,
+    /// What was set aside (a product's name, or the rule's matched text).
+    pub what: String,
+    /// Why, in a reviewer's words.
+    pub reason: String,
+}
+
+/// At most this many discarded items are kept per prerequisite: enough to show the pattern.
+const DISCARDED_PER_CHECK: usize = 8;
+
 /// A page whose visible price disagrees with its structured data.
 #[derive(Debug, Clone)]
 pub struct Mismatch {
@@ -103,6 +121,8 @@ pub struct Evidence<'r> {
     pub mismatches: Vec<Mismatch>,
     /// Distinct footer texts (and the home page's text), where business information lives.
     pub business_texts: Vec<(String, String)>,
+    /// What the quality gate set aside, per prerequisite at most [`DISCARDED_PER_CHECK`].
+    pub discarded: Vec<Discarded>,
     /// Bumped whenever anything above changes, so a crawl re-scores only when it must.
     changes: u64,
     tally: Tally,
@@ -119,6 +139,7 @@ impl<'r> Evidence<'r> {
             products: Vec::new(),
             mismatches: Vec::new(),
             business_texts: Vec::new(),
+            discarded: Vec::new(),
             changes: 0,
             enough: Enough::new(rules.rules.len()),
             tally: Tally {
@@ -225,6 +246,17 @@ impl<'r> Evidence<'r> {
                 }
             }
         }
+        for d in &eval.discarded {
+            if let Owner::Prereq(p) = self.rules.rules[d.rule].owner {
+                self.discard(Discarded {
+                    prereq: p,
+                    rule: Some(d.rule),
+                    url: url.to_string(),
+                    what: self.rules.rules[d.rule].id.clone(),
+                    reason: d.reason.clone(),
+                });
+            }
+        }
         let Some(f) = facts else { return };
         let home = self
             .rules
@@ -252,8 +284,23 @@ impl<'r> Evidence<'r> {
         } else {
             Vec::new()
         };
+        let products_check = self.rules.prereq_index("products");
         for p in &f.products {
             let card = is_read(p.source);
+            let gated = eval
+                .template
+                .clone()
+                .or_else(|| crate::rules::name_gate(&p.name).map(str::to_string));
+            if let (Some(reason), Some(prereq)) = (gated, products_check) {
+                self.discard(Discarded {
+                    prereq,
+                    rule: None,
+                    url: url.to_string(),
+                    what: p.name.clone(),
+                    reason,
+                });
+                continue;
+            }
             // A card names a product once for the site: the same card on every page of a
             // catalogue changes no verdict, and re-scoring for it would cost every page.
             if card && (!cards_count || self.tally.names.contains(&p.name)) {
@@ -285,7 +332,8 @@ impl<'r> Evidence<'r> {
                 }
             }
         }
-        if is_product_page && declared == 0 && self.products.len() < 2000 {
+        if is_product_page && declared == 0 && eval.template.is_none() && self.products.len() < 2000
+        {
             let name = f
                 .headings
                 .first()
@@ -300,6 +348,21 @@ impl<'r> Evidence<'r> {
                     source: "page",
                 });
             }
+        }
+    }
+
+    /// Keeps one discarded item, unless its check has enough or the same item is kept.
+    fn discard(&mut self, d: Discarded) {
+        let same_check = self.discarded.iter().filter(|x| x.prereq == d.prereq);
+        let mut n = 0;
+        for x in same_check {
+            if x.what == d.what && (x.url == d.url || x.rule.is_none()) {
+                return;
+            }
+            n += 1;
+        }
+        if n < DISCARDED_PER_CHECK {
+            self.discarded.push(d);
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::check::Evidence;
 use crate::config::Lang;
 use crate::expect::{self, Outcome};
-use crate::report::model::{Check, Evidence as EvidenceOut, Missing, Status, Verdict};
+use crate::report::model::{Check, Discarded, Evidence as EvidenceOut, Missing, Status, Verdict};
 use crate::rules::{Effect, Owner, Signal};
 
 /// Site-wide reasons why evidence could not be gathered.
@@ -147,6 +147,17 @@ pub fn score(
             missing,
             advice,
             facts,
+            discarded: ev
+                .discarded
+                .iter()
+                .filter(|d| d.prereq == p)
+                .map(|d| Discarded {
+                    rule: d.rule.map(|i| rules.rules[i].id.clone()),
+                    url: d.url.clone(),
+                    what: d.what.clone(),
+                    reason: d.reason.clone(),
+                })
+                .collect(),
         };
         if pre.id == "business_info" && !expect.is_empty() {
             apply_application(

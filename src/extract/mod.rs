@@ -122,6 +122,15 @@ pub struct PageFacts {
     /// Payment calls the checkout probe recorded when it clicked the pay button of the
     /// rendered page (`click on 결제하기 called IMP.request_pay({…})`); empty without rendering.
     pub pg_calls: Vec<String>,
+    /// Byte ranges of `text` that are short heading-like labels outside navigation (`h1`–`h6`,
+    /// `dt`, `th`, `caption`, `legend`, `summary`, `strong`, `b`, elements classed `*tit*`):
+    /// where a section starts. A policy heading and the text under it is a policy section on
+    /// any page (a guide used as the start page, a product page's shipping tab).
+    pub marks: Vec<(usize, usize)>,
+    /// Template placeholders in the visible text (`{$form.name}`, `{{ product.title }}`,
+    /// `{% if %}`, `<?= $x ?>`, `${name}`): a page full of them is template source served
+    /// as a site, and proves nothing.
+    pub template_tokens: usize,
 }
 
 impl PageFacts {
@@ -176,6 +185,41 @@ fn is_block(tag: &str) -> bool {
     )
 }
 
+/// Template placeholders in a run of text: `{$…}`, `{{…}}`, `{%…%}`, `${…}` (unrendered
+/// Smarty / Cafe24, Liquid / Handlebars / Jinja and JavaScript template syntax).
+pub fn template_tokens(s: &str) -> usize {
+    let b = s.as_bytes();
+    memchr::memchr_iter(b'{', b)
+        .filter(|&i| match b.get(i + 1) {
+            Some(b'$') => b
+                .get(i + 2)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_'),
+            Some(b'{') | Some(b'%') => b[i..].iter().take(80).any(|&c| c == b'}'),
+            _ => i > 0 && b[i - 1] == b'$' && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()),
+        })
+        .count()
+}
+
+/// Elements that label what follows them: headings, definition terms, table headers, bold
+/// lead-ins and the `tit`/`title` boxes Korean skins use for section titles.
+fn is_mark(tag: &str, class: Option<&str>) -> bool {
+    matches!(
+        tag,
+        "h1" | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "dt"
+            | "th"
+            | "caption"
+            | "legend"
+            | "summary"
+            | "strong"
+            | "b"
+    ) || class.is_some_and(|c| contains_ignore_case(c, "tit"))
+}
+
 fn is_hidden_container(tag: &str) -> bool {
     matches!(
         tag,
@@ -225,6 +269,8 @@ fn contains_ignore_case(hay: &str, needle: &str) -> bool {
 
 struct Frame {
     hidden: bool,
+    /// A heading-like element whose text is recorded in `marks` when it closes.
+    mark: bool,
     area: Option<Area>,
     link: bool,
     heading: bool,
@@ -278,6 +324,7 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         visible: 0,
         cards: cards::Cards::default(),
         declared_product: false,
+        mark_start: None,
     };
     let capped = stream::walk(&html, &mut w);
     let mut f = w.finish();
@@ -374,6 +421,8 @@ struct Walker {
     /// markup is not searched for cards (a detail page's "you may also like" row adds nothing
     /// its own pages do not).
     declared_product: bool,
+    /// Where in `f.text` the open heading-like element's text starts.
+    mark_start: Option<usize>,
 }
 
 impl stream::Visitor for Walker {
@@ -382,6 +431,7 @@ impl stream::Visitor for Walker {
         let parent_hidden = self.stack.last().map(|s| s.hidden).unwrap_or(false);
         let mut fr = Frame {
             hidden: parent_hidden || is_hidden_container(tag),
+            mark: false,
             area: area_of(tag, el.attr("id"), el.attr("class")),
             link: false,
             heading: false,
@@ -434,6 +484,7 @@ impl stream::Visitor for Walker {
         // Text inside a link or a heading is offered as a name when that element closes.
         self.cards.text(s, self.link.is_some() || in_heading);
         // Collapsed and counted as it is copied: the page's text is never copied twice.
+        f.template_tokens += template_tokens(s);
         if f.text.len() < MAX_TEXT {
             let chars = text::push_collapsed(&mut f.text, s);
             self.visible += chars;
@@ -519,6 +570,16 @@ impl stream::Visitor for Walker {
         }
         if fr.scope {
             self.scope_stack.pop();
+        }
+        if fr.mark {
+            if let Some(start) = self.mark_start.take() {
+                let end = f.text.trim_end_matches(' ').len();
+                let label = f.text.get(start..end).unwrap_or("");
+                let chars = label.chars().count();
+                if (2..=60).contains(&chars) && f.marks.len() < 400 {
+                    f.marks.push((start, end));
+                }
+            }
         }
         if tag == "form" {
             self.form_open = false;
@@ -784,6 +845,17 @@ impl Walker {
         let no_cards =
             fr.hidden || fr.area == Some(Area::Footer) || tag == "nav" || self.declared_product;
         self.cards.open(tag, |a| el.attr(a), no_cards);
+        if self.mark_start.is_none()
+            && !fr.hidden
+            && fr.area != Some(Area::Nav)
+            && is_mark(tag, el.attr("class"))
+        {
+            if is_block(tag) {
+                push_sep(&mut self.f.text);
+            }
+            fr.mark = true;
+            self.mark_start = Some(self.f.text.len());
+        }
         if !fr.hidden && is_block(tag) {
             push_sep(&mut self.f.text);
             if fr.area == Some(Area::Footer) {

@@ -153,6 +153,25 @@ pub struct Check {
     /// Extra facts: distinct products seen, payment providers seen, …
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub facts: serde_json::Map<String, serde_json::Value>,
+    /// Evidence the quality gate set aside before scoring (template source, placeholder or
+    /// label names, pages of a class that never proves this check), so a reviewer sees what
+    /// was not counted and why. At most eight.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discarded: Vec<Discarded>,
+}
+
+/// One piece of evidence the quality gate did not count.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Discarded {
+    /// The rule whose hit was set aside; absent for a product read off a page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Page it was seen on.
+    pub url: String,
+    /// What was set aside: a product's name, or the rule id.
+    pub what: String,
+    /// Why it was not counted.
+    pub reason: String,
 }
 
 /// One rule hit on one page: the proof behind a status.

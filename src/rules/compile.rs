@@ -57,7 +57,8 @@ pub(super) struct Declared {
 }
 
 /// The prerequisite ids a class serves, kept with its place until every prerequisite is known.
-type Serves = (String, usize, Vec<String>);
+/// The second list: the prerequisites such a page never proves (`never_proves`).
+type Serves = (String, usize, Vec<String>, Vec<String>);
 
 impl Declared {
     /// Takes the declarations out of the parsed files; `first_file` names the place of a
@@ -75,8 +76,8 @@ impl Declared {
             }
             for c in std::mem::take(&mut f.class) {
                 let line = line_of(src, c.span().start);
-                if let Some(serves) = d.add_class(c.into_inner(), name, line, ld) {
-                    class_serves.push((name.clone(), line, serves));
+                if let Some((serves, never)) = d.add_class(c.into_inner(), name, line, ld) {
+                    class_serves.push((name.clone(), line, serves, never));
                 }
             }
         }
@@ -138,13 +139,26 @@ impl Declared {
         name: &str,
         line: usize,
         ld: &mut Loader,
-    ) -> Option<Vec<String>> {
+    ) -> Option<(Vec<String>, Vec<String>)> {
         if self.class_idx.contains_key(&c.id) {
             ld.err(name, line, format!("class '{}' is declared twice", c.id));
             return None;
         }
         self.class_idx.insert(c.id.clone(), self.classes.len());
         let serves = c.serves.clone();
+        let never = c.never_proves.clone();
+        let section = match c.section.as_deref().map(compile_regex) {
+            Some(Ok(re)) => Some(re),
+            Some(Err(e)) => {
+                ld.err(
+                    name,
+                    line,
+                    format!("class '{}': bad section pattern: {e}", c.id),
+                );
+                None
+            }
+            None => None,
+        };
         self.classes.push(PageClass {
             id: c.id,
             description: c.description,
@@ -152,21 +166,28 @@ impl Declared {
             priority: c.priority,
             probes: c.probes,
             lists_products: c.lists_products,
+            section,
+            never_proves: Vec::new(),
         });
-        Some(serves)
+        Some((serves, never))
     }
 
     /// Resolves what each class serves once every prerequisite is declared.
     fn link_serves(&mut self, class_serves: Vec<Serves>, ld: &mut Loader) {
-        for (i, (name, line, serves)) in class_serves.into_iter().enumerate() {
-            for s in serves {
+        for (i, (name, line, serves, never)) in class_serves.into_iter().enumerate() {
+            for (s, never) in serves
+                .into_iter()
+                .map(|s| (s, false))
+                .chain(never.into_iter().map(|s| (s, true)))
+            {
                 match self.prereq_idx.get(&s) {
+                    Some(&p) if never => self.classes[i].never_proves.push(p),
                     Some(&p) => self.classes[i].serves.push(p),
                     None => ld.err(
                         &name,
                         line,
                         format!(
-                            "class '{}' serves unknown prerequisite '{s}'",
+                            "class '{}' names unknown prerequisite '{s}'",
                             self.classes[i].id
                         ),
                     ),

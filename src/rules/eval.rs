@@ -949,6 +949,10 @@ pub struct PageEval {
     pub hits: Vec<Hit>,
     /// What the page-text screen found, for later searches of the same text.
     pub screen: Option<TextScan>,
+    /// Hits the quality gate set aside, with the reason (see `gate`).
+    pub discarded: Vec<super::Discard>,
+    /// Why the page's products are set aside (template source), if they are.
+    pub template: Option<String>,
 }
 
 /// Where the page-text screen found each rule's literals in one page's text: later searches of
@@ -1332,14 +1336,42 @@ impl RuleSet {
         ev.classes.sort_unstable();
         ev.classes.dedup();
 
+        let never = self.never_proven(&ev.classes);
+        ev.template = p
+            .facts
+            .filter(|_| ok)
+            .and_then(super::gate::template_source);
+        let sections = std::cell::OnceCell::new();
         for (i, r) in self.rules.iter().enumerate() {
             if matches!(r.owner, Owner::Class(_)) || matches!(r.signal, Signal::Products { .. }) {
                 continue;
             }
-            if !r.pages.is_empty() && !r.pages.iter().any(|c| ev.classes.contains(c)) {
+            if p.enough.is_some_and(|e| e.has(i)) {
                 continue;
             }
-            if p.enough.is_some_and(|e| e.has(i)) {
+            if !r.pages.is_empty() && !r.pages.iter().any(|c| ev.classes.contains(c)) {
+                // Not a page of the rule's classes: its policy sections may still be.
+                let found = match (&page, &r.signal) {
+                    (
+                        Some(page),
+                        Signal::Text {
+                            re,
+                            min_count,
+                            footer: false,
+                        },
+                    ) if ok => {
+                        let secs = sections.get_or_init(|| self.sections(page.facts));
+                        self.section_match(i, re, *min_count, page.facts, secs, false)
+                    }
+                    (Some(page), Signal::Heading(re)) if ok => {
+                        let secs = sections.get_or_init(|| self.sections(page.facts));
+                        self.section_match(i, re, 1, page.facts, secs, true)
+                    }
+                    _ => None,
+                };
+                if let Some((snippet, matched)) = found {
+                    self.push_hit(&mut ev, i, snippet, matched, &never);
+                }
                 continue;
             }
             // Status rules read error pages; so do access rules (a 403 challenge page).
@@ -1353,11 +1385,7 @@ impl RuleSet {
                 None => self.match_without_facts(i, pq, p.status),
             };
             if let Some((snippet, matched)) = found {
-                ev.hits.push(Hit {
-                    rule: i,
-                    snippet,
-                    matched,
-                });
+                self.push_hit(&mut ev, i, snippet, matched, &never);
             }
         }
         ev.screen = page.and_then(|p| {
@@ -1367,6 +1395,47 @@ impl RuleSet {
             })
         });
         ev
+    }
+
+    /// Records rule `i`'s hit, or, when the quality gate sets it aside, why.
+    fn push_hit(
+        &self,
+        ev: &mut PageEval,
+        i: usize,
+        snippet: String,
+        matched: String,
+        never: &[(usize, usize)],
+    ) {
+        match self.gate_reason(i, never, ev.template.as_deref()) {
+            Some(reason) => ev.discarded.push(super::Discard { rule: i, reason }),
+            None => ev.hits.push(Hit {
+                rule: i,
+                snippet,
+                matched,
+            }),
+        }
+    }
+
+    /// A text rule's first hit inside the page's sections of the rule's classes (a heading
+    /// rule's, on their labels).
+    fn section_match(
+        &self,
+        i: usize,
+        re: &Regex,
+        min_count: usize,
+        f: &PageFacts,
+        sections: &[super::gate::Section],
+        label: bool,
+    ) -> Option<(String, String)> {
+        let pages = &self.rules[i].pages;
+        sections
+            .iter()
+            .filter(|s| pages.contains(&s.class))
+            .find_map(|s| {
+                let (a, b) = if label { s.label } else { (s.start, s.end) };
+                let text = f.text.get(a..b)?;
+                text_hit(text, self.pat(i, re), min_count, true)
+            })
     }
 
     fn match_without_facts(&self, i: usize, pq: &str, status: u16) -> Option<(String, String)> {

@@ -4,6 +4,7 @@
 
 mod compile;
 mod eval;
+mod gate;
 mod model;
 
 use std::fmt;
@@ -13,6 +14,8 @@ use regex::Regex;
 use scraper::Selector;
 
 pub use eval::{Enough, Hit, PageEval, PageInput, TextScan};
+pub use gate::name_gate;
+pub use gate::Discard;
 
 use crate::error::{Error, Result};
 use crate::extract::Area;
@@ -129,6 +132,15 @@ pub struct PageClass {
     /// Repeated priced blocks on such a page are product cards; false for policy pages
     /// (shipping-fee tables), carts and order forms (the buyer's own lines).
     pub lists_products: bool,
+    /// Marks sections of this class on pages of any class: a heading-like label that matches,
+    /// and the text under it up to the next such label. Rules limited to this class read those
+    /// sections too (a guide used as the start page, a product page's shipping tab); a lone
+    /// banner phrase outside such a section stays out. It does not class the page.
+    pub section: Option<Regex>,
+    /// Prerequisites (indices) a page of this class never proves, whatever other class it
+    /// also has: a payment-policy page is no payment step, a sign-up page's consent text is
+    /// no refund policy. Evidence so dropped is reported as discarded.
+    pub never_proves: Vec<usize>,
 }
 
 /// What a rule adds beyond its weight.

@@ -58,6 +58,11 @@ pub struct ClassDef {
     /// Whether repeated priced blocks on such a page are product cards (default true).
     #[serde(default = "yes")]
     pub lists_products: bool,
+    /// Pattern of the heading-like labels that start a section of this class on any page.
+    pub section: Option<String>,
+    /// Prerequisites a page of this class never proves, whatever its other classes.
+    #[serde(default)]
+    pub never_proves: Vec<String>,
 }
 
 fn yes() -> bool {
