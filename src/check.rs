@@ -425,7 +425,13 @@ impl<'r> Evidence<'r> {
         if !self.tallied() {
             return self.product_rule_walk(i);
         }
-        let Signal::Products { test, re, .. } = &self.rules.rules[i].signal else {
+        let Signal::Products {
+            test,
+            re,
+            min_share,
+            ..
+        } = &self.rules.rules[i].signal
+        else {
             return None;
         };
         let ps = &self.products;
@@ -449,7 +455,7 @@ impl<'r> Evidence<'r> {
                 let fire = if *test == ProductTest::AllNamesMatch {
                     !ps.is_empty() && count == ps.len()
                 } else {
-                    count > 0
+                    count > 0 && count as f64 >= min_share * ps.len() as f64
                 };
                 fire.then(|| Found {
                     url: first
@@ -520,6 +526,7 @@ impl<'r> Evidence<'r> {
             test,
             re,
             min_count,
+            min_share,
         } = &self.rules.rules[i].signal
         else {
             return None;
@@ -540,7 +547,7 @@ impl<'r> Evidence<'r> {
                 let fire = if *test == ProductTest::AllNamesMatch {
                     !ps.is_empty() && hits.len() == ps.len()
                 } else {
-                    !hits.is_empty()
+                    !hits.is_empty() && hits.len() as f64 >= min_share * ps.len() as f64
                 };
                 fire.then(|| Found {
                     url: hits

@@ -66,6 +66,8 @@ struct Node {
     name: Option<(Rank, u32)>,
     prices: u8,
     price: Option<f64>,
+    /// A price inside is labelled as what the site pays (매입가, 買取価格, buyback price).
+    buyback: bool,
     kids: Vec<Candidate>,
 }
 
@@ -89,6 +91,7 @@ pub(super) struct Cards {
     h1: Capture,
     h1_count: u32,
     h1_first: Option<String>,
+    saw_buyback: bool,
 }
 
 impl Cards {
@@ -157,6 +160,9 @@ impl Cards {
         self.named.push(t);
         let mut priced = false;
         for p in prices_in(t) {
+            if is_buyback(&self.prev) || is_buyback(&t[..p.start]) {
+                self.tell_buyback();
+            }
             self.tell_price(p.value);
             priced = true;
         }
@@ -188,6 +194,10 @@ impl Cards {
         self.offer(s, Rank::Link, false);
     }
 
+    pub(super) fn alt_text(&mut self, s: &str) {
+        self.offer(s, Rank::Text, false);
+    }
+
     pub(super) fn heading_text(&mut self, s: &str) {
         self.offer(s, Rank::Heading, false);
     }
@@ -210,7 +220,7 @@ impl Cards {
         if !node.kids.is_empty() {
             self.grid(&node.kids);
         }
-        if node.skip {
+        if node.skip || node.buyback {
             return;
         }
         if let (Some((rank, name)), Some(price), 1..=4) = (node.name, node.price, node.prices) {
@@ -238,7 +248,9 @@ impl Cards {
             }
         }
         let detail = match (self.h1_count, self.h1_first, self.main_price) {
-            (1, Some(name), Some(price)) if out.is_empty() => Some(Card { name, price }),
+            (1, Some(name), Some(price)) if out.is_empty() && !self.saw_buyback => {
+                Some(Card { name, price })
+            }
             _ => None,
         };
         (out, detail)
@@ -274,6 +286,14 @@ impl Cards {
     fn name(&self, i: u32) -> &str {
         let (a, b) = self.spans[i as usize];
         &self.names[a as usize..b as usize]
+    }
+
+    fn tell_buyback(&mut self) {
+        self.saw_buyback = true;
+        let n = self.stack.len();
+        for node in self.stack[n.saturating_sub(REACH)..].iter_mut() {
+            node.buyback = true;
+        }
     }
 
     fn tell_price(&mut self, value: f64) {
@@ -488,6 +508,9 @@ fn name_like(s: &str, priceless: bool) -> Option<&str> {
             }
         }
     }
+    if t.ends_with(':') || t.ends_with('：') {
+        return None;
+    }
     let chars = t.chars().count();
     if !(2..=150).contains(&chars) || !t.chars().any(char::is_alphabetic) {
         return None;
@@ -497,6 +520,15 @@ fn name_like(s: &str, priceless: bool) -> Option<&str> {
         return None;
     }
     Some(t)
+}
+
+/// A price label saying the site buys: 매입가, 매입 금액, 買取価格, buyback price, we pay.
+fn is_buyback(label: &str) -> bool {
+    static RE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)(매입\s*(가|가격|금액|예상가|단가)|買取(価格|金額|額|値段)|收购价|回收价|buy-?back (price|value|quote)|trade-?in (value|price|credit)|we (pay|buy|offer)\b|giá thu mua|harga beli kembali)\s*[:：]?\s*$").ok()
+    });
+    let l = label.trim();
+    !l.is_empty() && l.len() <= 80 && RE.as_ref().is_some_and(|re| re.is_match(l))
 }
 
 /// Classes of a former or list price shown beside the price a buyer pays.

@@ -269,6 +269,7 @@ fn contains_ignore_case(hay: &str, needle: &str) -> bool {
 
 struct Frame {
     hidden: bool,
+    concealed: bool,
     /// A heading-like element whose text is recorded in `marks` when it closes.
     mark: bool,
     area: Option<Area>,
@@ -429,7 +430,26 @@ impl stream::Visitor for Walker {
     fn open(&mut self, el: &stream::Element<'_>) {
         let tag = el.name;
         let parent_hidden = self.stack.last().map(|s| s.hidden).unwrap_or(false);
+        let parent_concealed = self.stack.last().map(|s| s.concealed).unwrap_or(false);
+        let cls = el.attr("class").unwrap_or("");
+        let concealed = parent_concealed
+            || cls.split_ascii_whitespace().any(|w| {
+                matches!(
+                    w.to_ascii_lowercase().as_str(),
+                    "d-none" | "hidden" | "hide" | "displaynone" | "is-hidden" | "invisible"
+                )
+            })
+            || el.attr("style").is_some_and(|st| {
+                let t: String = st
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                t.contains("display:none")
+            })
+            || el.attr("hidden").is_some();
         let mut fr = Frame {
+            concealed,
             hidden: parent_hidden || is_hidden_container(tag),
             mark: false,
             area: area_of(tag, el.attr("id"), el.attr("class")),
@@ -521,8 +541,11 @@ impl stream::Visitor for Walker {
                 let mut text = self.link_text.trim_end_matches(' ').to_string();
                 if text.is_empty() {
                     text = collapse_ws(&l.fallback);
+                    // title/alt of an image-only link: the weakest name, below any visible text
+                    self.cards.alt_text(&text);
+                } else {
+                    self.cards.link_text(&text);
                 }
-                self.cards.link_text(&text);
                 if f.links.len() < MAX_LINKS {
                     f.links.push(Link {
                         url: l.url,
@@ -538,7 +561,8 @@ impl stream::Visitor for Walker {
             let mut h = std::mem::take(&mut self.heading);
             text::trim_end_space(&mut h);
             self.cards.heading_text(&h);
-            if !h.is_empty() && f.headings.len() < 200 {
+            let main = !fr.concealed && !matches!(fr.area, Some(Area::Footer) | Some(Area::Nav));
+            if main && !h.is_empty() && f.headings.len() < 200 {
                 f.headings.push(h);
             }
         }

@@ -630,10 +630,19 @@ fn products_signal(r: &RuleDef, at: &At, ld: &mut Loader) -> Option<Signal> {
     } else {
         None
     };
+    let min_share = r.min_share.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&min_share) {
+        at.err(
+            ld,
+            format!("min_share must be between 0 and 1 (got {min_share})"),
+        );
+        return None;
+    }
     test.map(|test| Signal::Products {
         test,
         re,
         min_count: r.min_count.unwrap_or(1),
+        min_share,
     })
 }
 

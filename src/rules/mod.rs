@@ -272,6 +272,8 @@ pub enum Signal {
         re: Option<Regex>,
         /// Count for the counting tests.
         min_count: usize,
+        /// `any_name_match`: the least share of products whose names match (0 = any one).
+        min_share: f64,
     },
 }
 

@@ -98,6 +98,8 @@ pub struct RuleDef {
     #[serde(default)]
     pub keywords: Vec<String>,
     pub min_count: Option<usize>,
+    /// For `products` name tests: the least share (0–1) of products whose names match.
+    pub min_share: Option<f64>,
     /// For `link` and `text`: `any`, `nav`, `footer`, `body`.
     pub area: Option<String>,
     pub selector: Option<String>,
