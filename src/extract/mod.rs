@@ -122,7 +122,7 @@ pub struct PageFacts {
     /// Payment calls the checkout probe recorded when it clicked the pay button of the
     /// rendered page (`click on 결제하기 called IMP.request_pay({…})`); empty without rendering.
     pub pg_calls: Vec<String>,
-    /// Byte ranges of `text` that are short heading-like labels outside navigation (`h1`–`h6`,
+    /// Byte ranges of `text` that are short heading-like labels, not inside a link (`h1`–`h6`,
     /// `dt`, `th`, `caption`, `legend`, `summary`, `strong`, `b`, elements classed `*tit*`):
     /// where a section starts. A policy heading and the text under it is a policy section on
     /// any page (a guide used as the start page, a product page's shipping tab).
@@ -131,6 +131,10 @@ pub struct PageFacts {
     /// `{% if %}`, `<?= $x ?>`, `${name}`): a page full of them is template source served
     /// as a site, and proves nothing.
     pub template_tokens: usize,
+    /// An inline script sends the visitor elsewhere as the page loads, with nothing to decide
+    /// (`alert('주문서로 이동할 수 없습니다.'); location.replace('/')`): the page is a stub
+    /// nobody can use, saved where a live shop would redirect.
+    pub redirects_away: bool,
 }
 
 impl PageFacts {
@@ -198,6 +202,33 @@ pub fn template_tokens(s: &str) -> usize {
             _ => i > 0 && b[i - 1] == b'$' && b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic()),
         })
         .count()
+}
+
+/// Whether a script sends the visitor away as soon as it runs: a short body that calls
+/// `location.replace(…)`, assigns `location.href` or goes back in history, with no function,
+/// condition or handler around it.
+fn redirects_on_load(body: &str) -> bool {
+    let b = body.trim();
+    if b.is_empty() || b.len() > 400 {
+        return false;
+    }
+    let away = b.contains("location.replace(")
+        || b.contains("history.back(")
+        || b.contains("history.go(-1")
+        || b.contains("location.href=")
+        || b.contains("location.href =");
+    let guarded = [
+        "function",
+        "=>",
+        "if(",
+        "if (",
+        "addEventListener",
+        "onclick",
+        "?",
+    ]
+    .iter()
+    .any(|w| b.contains(w));
+    away && !guarded
 }
 
 /// Elements that label what follows them: headings, definition terms, table headers, bold
@@ -326,6 +357,8 @@ pub fn extract(base: &Url, html: &str, selectors: &[Selector]) -> PageFacts {
         cards: cards::Cards::default(),
         declared_product: false,
         mark_start: None,
+        script_start: 0,
+        form_buttons: 0,
     };
     let capped = stream::walk(&html, &mut w);
     let mut f = w.finish();
@@ -424,6 +457,10 @@ struct Walker {
     declared_product: bool,
     /// Where in `f.text` the open heading-like element's text starts.
     mark_start: Option<usize>,
+    /// Where the open inline script's body starts in `f.inline_script`.
+    script_start: usize,
+    /// Buttons on the page when the open form started.
+    form_buttons: usize,
 }
 
 impl stream::Visitor for Walker {
@@ -595,6 +632,10 @@ impl stream::Visitor for Walker {
         if fr.scope {
             self.scope_stack.pop();
         }
+        if fr.script_inline {
+            let body = f.inline_script.get(self.script_start..).unwrap_or("");
+            f.redirects_away |= redirects_on_load(body);
+        }
         if fr.mark {
             if let Some(start) = self.mark_start.take() {
                 let end = f.text.trim_end_matches(' ').len();
@@ -605,11 +646,12 @@ impl stream::Visitor for Walker {
                 }
             }
         }
-        if tag == "form" {
-            self.form_open = false;
-        }
         if !fr.hidden && is_block(tag) {
             push_sep(&mut f.text);
+        }
+        if tag == "form" && self.form_open {
+            self.form_open = false;
+            self.form_link();
         }
         self.cards.close();
     }
@@ -720,6 +762,7 @@ impl Walker {
             }
             "form" => {
                 self.form_open = true;
+                self.form_buttons = self.f.buttons.len();
                 self.forms.push(Form {
                     action: el.attr("action").unwrap_or("").to_string(),
                     method: el.attr("method").unwrap_or("get").to_ascii_lowercase(),
@@ -782,6 +825,30 @@ impl Walker {
             || ty.contains("ecmascript")
         {
             fr.script_inline = true;
+            self.script_start = self.f.inline_script.len();
+        }
+    }
+
+    /// A form that posts to another page with a button of its own leads there: a cart's
+    /// `<form action="order.php" method="post">…<button>ご購入手続きへ進む</button>` is how
+    /// hand-built shops go from the cart to the order step. The button's text is the link's.
+    fn form_link(&mut self) {
+        let f = &mut self.f;
+        let Some(form) = self.forms.last() else {
+            return;
+        };
+        if form.method != "post" || f.buttons.len() <= self.form_buttons {
+            return;
+        }
+        let (Some(url), Some(text)) = (resolve(&self.base, &form.action), f.buttons.last()) else {
+            return;
+        };
+        if f.links.len() < MAX_LINKS && url != self.base {
+            f.links.push(Link {
+                url,
+                text: text.clone(),
+                area: current_area(&self.stack),
+            });
         }
     }
 
@@ -869,9 +936,12 @@ impl Walker {
         let no_cards =
             fr.hidden || fr.area == Some(Area::Footer) || tag == "nav" || self.declared_product;
         self.cards.open(tag, |a| el.attr(a), no_cards);
+        // Not inside a link: a menu's 배송안내 item or a card's linked title labels nothing
+        // that follows it. (Area is no guide here: Bootstrap tab panes are `#nav-…`.)
         if self.mark_start.is_none()
             && !fr.hidden
-            && fr.area != Some(Area::Nav)
+            && self.link.is_none()
+            && tag != "nav"
             && is_mark(tag, el.attr("class"))
         {
             if is_block(tag) {

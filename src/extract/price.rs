@@ -28,7 +28,7 @@ pub struct PriceToken {
 /// engine on every non-ASCII page, and every text piece with a digit is read here.
 static PRICE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?:(?:NT|US|CA|AU|NZ|HK|S|R|A|C)?\$|₩|€|£|¥|￥|₫|฿|₹|₱|",
+        r"(?:(?:NT|US|CA|AU|NZ|HK|S|R|A|C)?\$|₩|€|£|¥|￥|₫|đ|Đ|฿|₹|₱|",
         r"(?-u:\b)(?:Rp|Rs|RM|KRW|USD|EUR|GBP|JPY|CNY|RMB|TWD|VND|IDR|THB|INR|MYR|SGD|PHP|HKD|AUD|CAD)(?-u:\b)\.?)",
         r"\s?(?:[0-9][0-9.,]*[0-9]|[0-9])",
         r"|(?:[0-9][0-9.,]*[0-9]|[0-9])\s?(?:원|円|元|₫|đ|VNĐ|€|\$|บาท|",
@@ -212,6 +212,7 @@ mod tests {
         assert_eq!(one("₩6,400"), 6400.0);
         assert_eq!(one("KRW 29,000"), 29000.0);
         assert_eq!(one("950.000 đ"), 950000.0);
+        assert_eq!(one("đ 75.000"), 75000.0);
         assert_eq!(one("350.000₫"), 350000.0);
         assert_eq!(one("Rp 220.000,-"), 220000.0);
         assert_eq!(one("Rp. 1.250.000"), 1250000.0);

@@ -38,12 +38,19 @@ pub struct Discard {
     pub reason: String,
 }
 
-/// Why a page proves nothing at all, if it does not: it is template source.
+/// Why a page proves nothing at all, if it does not: it is template source, or it redirects
+/// the visitor away as it loads.
 pub(crate) fn template_source(f: &PageFacts) -> Option<String> {
     let n = f.template_tokens;
     // A few braces are normal (a policy page with a theme's leftover `{% if %}`, a code
     // sample); a page where they recur through the text, one per 100 bytes or more, is a
     // template file.
+    if f.redirects_away {
+        return Some(
+            "the page sends the visitor away as it loads (a script redirects before anything can be used)"
+                .to_string(),
+        );
+    }
     (n >= 4 && n * 100 >= f.text.len()).then(|| {
         format!(
             "the page is template source ({n} unrendered placeholders such as {{$name}} or {{{{ name }}}})"
