@@ -1056,14 +1056,21 @@ struct PageLinks {
 }
 
 impl PageLinks {
-    fn new(links: &[Link], screens: Option<(&Screen, &Screen)>) -> PageLinks {
+    fn new(links: &[Link], screens: Option<(&Screen, &Screen)>, page: Option<&Url>) -> PageLinks {
+        // A link off the site is read as its whole URL (a hosted checkout's host is what it
+        // says); a link on the site as its path and query.
+        let off = |l: &Link| page.is_some_and(|u| l.url.host_str() != u.host_str());
         let hrefs_len = links.iter().map(|l| path_query(&l.url).len() + 1);
         let mut hrefs = String::with_capacity(hrefs_len.sum());
         let mut ends = Vec::with_capacity(links.len());
         let mut texts_len = 0;
         for l in links {
             texts_len += l.text.len() + 1;
-            hrefs.push_str(path_query(&l.url));
+            if off(l) {
+                hrefs.push_str(l.url.as_str());
+            } else {
+                hrefs.push_str(path_query(&l.url));
+            }
             hrefs.push('\n');
             ends.push((texts_len, hrefs.len()));
         }
@@ -1500,7 +1507,7 @@ impl RuleSet {
                 .pat(i, re)
                 .find(url.as_str())
                 .map(|(s, e)| (truncate(url.as_str()), url.as_str()[s..e].to_string())),
-            Signal::Link { re, area } => self.link_match(i, re, *area, page, evidence),
+            Signal::Link { re, area } => self.link_match(i, re, *area, page, url, evidence),
             Signal::Title(re) => {
                 list_hit(std::iter::once(f.title.as_str()), self.pat(i, re), evidence)
             }
@@ -1545,13 +1552,16 @@ impl RuleSet {
         re: &Regex,
         area: Option<Area>,
         page: &Page<'_>,
+        page_url: &Url,
         evidence: bool,
     ) -> Option<(String, String)> {
         let f = page.facts;
         let re = self.pat(i, re);
         let screens = self.fast.links.as_ref().zip(self.fast.hrefs.as_ref());
         let screened = screens.is_some_and(|(t, h)| t.is_screened(i) && h.is_screened(i));
-        let links = page.links.get_or_init(|| PageLinks::new(&f.links, screens));
+        let links = page
+            .links
+            .get_or_init(|| PageLinks::new(&f.links, screens, Some(page_url)));
         let hit = |k: usize| {
             let (l, href) = (f.links.get(k)?, links.href(k)?);
             if area.is_some_and(|a| a != l.area) {
@@ -1957,7 +1967,7 @@ mod fast_tests {
         let corpus = corpus(&rules);
         let mut screened = 0;
         for f in &corpus {
-            let links = PageLinks::new(&f.links, screens);
+            let links = PageLinks::new(&f.links, screens, None);
             for (k, l) in f.links.iter().enumerate() {
                 let want = match l.url.query() {
                     Some(q) => format!("{}?{}", l.url.path(), q),
@@ -2002,7 +2012,7 @@ mod fast_tests {
         let mut hays: Vec<String> = Vec::new();
         for f in &corpus {
             let texts: Vec<&str> = f.links.iter().map(|l| l.text.as_str()).collect();
-            let links = PageLinks::new(&f.links, None);
+            let links = PageLinks::new(&f.links, None, None);
             hays.extend([f.text.clone(), texts.join("\n"), links.hrefs]);
         }
         hays.push("PRIVACY Policy · Ftc.Go.Kr · TeRmS oF sErViCe · ſhipping · K".into());
