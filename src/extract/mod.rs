@@ -830,10 +830,10 @@ impl Walker {
     }
 
     /// A form that posts to another page with a button of its own leads there: a cart's
-    /// `<form action="order.php" method="post"><input type="hidden" name="cart" …>…` with
-    /// `ご購入手続きへ進む` is how hand-built shops go from the cart to the order step. The
-    /// button's text is the link's. Only a form that carries hidden state and nothing a visitor
-    /// types is read so: a bare button form or a search, login or contact form is not a step.
+    /// `<form action="order.php" method="post"><input type="submit" value="ご購入手続きへ進む">`
+    /// is how hand-built shops go from the cart (held in the session) to the order step. The
+    /// button's text is the link's. It is only fetched, never submitted, and only a form that
+    /// asks nothing a visitor types is read so: a search, login or contact form is not a step.
     fn form_link(&mut self) {
         let f = &mut self.f;
         let Some(form) = self.forms.last() else {
@@ -842,14 +842,13 @@ impl Walker {
         if form.method != "post" || f.buttons.len() <= self.form_buttons {
             return;
         }
-        let carries_state = form.inputs.iter().any(|i| i.kind == "hidden");
         let asks_visitor = form.inputs.iter().any(|i| {
             !matches!(
                 i.kind.as_str(),
                 "hidden" | "submit" | "button" | "image" | "reset" | "select"
             )
         });
-        if !carries_state || asks_visitor {
+        if asks_visitor {
             return;
         }
         let (Some(url), Some(text)) = (resolve(&self.base, &form.action), f.buttons.last()) else {

@@ -422,3 +422,16 @@ fn a_page_declaring_its_product_in_json_ld_is_not_searched_for_cards() {
     let without = facts(&format!("<html><body><h1>Shop</h1>{grid}</body></html>"));
     assert_eq!(cards_of(&without).len(), 3, "{:?}", cards_of(&without));
 }
+
+#[test]
+fn a_posted_button_form_is_a_link_but_a_form_asking_the_visitor_is_not() {
+    let f = facts(
+        r#"<form action="method.php" method="post"><input type="submit" value="ご購入手続きへ進む"></form>
+        <form action="/search" method="post"><input name="q"><button>Search</button></form>
+        <form action="/login" method="post"><input type="password" name="pw"><button>Log in</button></form>
+        <form action="/qty" method="get"><button>Update</button></form>"#,
+    );
+    let urls: Vec<&str> = f.links.iter().map(|l| l.url.as_str()).collect();
+    assert_eq!(urls, vec!["https://shop.example/products/method.php"]);
+    assert_eq!(f.links[0].text, "ご購入手続きへ進む");
+}

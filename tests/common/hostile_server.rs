@@ -896,7 +896,7 @@ pub fn site(name: &str) -> Option<Handler> {
                        <a href="#top">fragment</a>
                        <a href="/ok#frag">ok</a>
                        <iframe src="/trap-frame"></iframe>
-                       <form action="/trap-form" method="post"><button>Buy</button></form>"##,
+                       <form action="/trap-form" method="post"><input name="q"><button>Search</button></form>"##,
                 ),
             ),
             "/ok" => Reply::html(200, page("Fine", "<p>A page that works.</p>")),
