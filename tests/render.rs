@@ -240,6 +240,48 @@ async fn pages_in_doubt_are_rendered_within_the_budget() {
     );
 }
 
+/// A script shell that sends itself on to another page as it starts never fires `load` for
+/// its first document; the page it lands on is read as soon as that one has loaded and
+/// settled, not after the whole load budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_that_sends_itself_on_is_read_when_the_next_page_settles() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shell = |to: &str| {
+        format!(
+            "<!DOCTYPE html><html><head><title>Shop</title><script src=\"/go.js\"></script></head>\
+             <body data-to=\"{to}\"><div id=\"app\"></div></body></html>"
+        )
+    };
+    std::fs::write(dir.path().join("index.html"), shell("menu.html")).unwrap();
+    std::fs::write(
+        dir.path().join("go.js"),
+        "window.addEventListener('DOMContentLoaded', () => { location.href = document.body.dataset.to; });",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("menu.html"),
+        "<!DOCTYPE html><html><head><title>Menu</title></head><body><div id=\"app\"></div>\
+         <script>document.getElementById('app').innerHTML = '<h1>Menu</h1><p>Drip coffee 4,500원</p>';</script></body></html>",
+    )
+    .unwrap();
+    let cfg = Config {
+        probe: false,
+        ..config(RenderMode::Auto)
+    };
+    let started = std::time::Instant::now();
+    let r = check(dir.path().to_str().unwrap(), &cfg).await;
+    let first = &r.crawl.pages[0];
+    assert!(first.rendered, "{:?}", r.crawl.pages);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
 #[test]
 fn a_page_with_text_and_links_is_not_in_doubt() {
     let url = url::Url::parse("http://127.0.0.1/").unwrap();

@@ -126,7 +126,7 @@ struct State {
     /// Guard results per host:port (DNS answers are checked once per tab).
     dns: HashMap<String, Result<(), String>>,
     /// Requests of the page still loading.
-    inflight: std::collections::HashSet<String>,
+    inflight: std::collections::HashMap<String, String>,
     policy: Policy,
 }
 
@@ -218,7 +218,7 @@ impl Tab {
             lifecycle: Vec::new(),
             main_frame: target.clone(),
             dns: HashMap::new(),
-            inflight: std::collections::HashSet::new(),
+            inflight: std::collections::HashMap::new(),
             policy,
         }));
         let changed = Arc::new(Notify::new());
@@ -330,14 +330,21 @@ impl Tab {
         }
     }
 
+    /// Waits for lifecycle event `name` of the document `loader` loads, or of any document the
+    /// main frame went on to load after it: a page that sends itself elsewhere as it starts
+    /// (`location.href = 'loading.html'`) never fires `load` for the first document.
     async fn wait_lifecycle(&self, loader: &str, name: &str, until: Instant) -> bool {
         loop {
             let wait = self.changed.notified();
-            if lock(&self.state)
-                .lifecycle
-                .iter()
-                .any(|(l, n)| (loader.is_empty() || l == loader) && n == name)
-            {
+            let seen = {
+                let s = lock(&self.state);
+                let from = s
+                    .lifecycle
+                    .iter()
+                    .position(|(l, _)| loader.is_empty() || l == loader);
+                from.is_some_and(|i| s.lifecycle[i..].iter().any(|(_, n)| n == name))
+            };
+            if seen {
                 return true;
             }
             if tokio::time::timeout_at(until, wait).await.is_err() {
@@ -615,9 +622,17 @@ async fn pump(
             }
             "Network.requestWillBeSent" => {
                 let mut s = lock(&state);
+                let loader = str_of(&ev.params, "loaderId").to_string();
+                // A new document in the main frame: the old one's requests are cancelled,
+                // often without a word, and must not keep the page "busy".
+                if str_of(&ev.params, "type") == "Document"
+                    && str_of(&ev.params, "frameId") == s.main_frame
+                {
+                    s.inflight.retain(|_, l| *l == loader);
+                }
                 if s.inflight.len() < 10_000 {
                     s.inflight
-                        .insert(str_of(&ev.params, "requestId").to_string());
+                        .insert(str_of(&ev.params, "requestId").to_string(), loader);
                 }
             }
             "Network.loadingFinished" | "Network.loadingFailed" => {
