@@ -77,6 +77,8 @@ struct Tally {
     /// Distinct names with a price above 0, and distinct names not read off the markup.
     priced_names: BTreeSet<String>,
     declared_names: BTreeSet<String>,
+    /// Distinct names of grid cards priced by a bare number.
+    unmarked_names: BTreeSet<String>,
     /// Rules with a name pattern, and per rule: matching products (count, first five indices).
     name_rules: Vec<usize>,
     name_hits: HashMap<usize, (usize, Vec<usize>)>,
@@ -88,11 +90,16 @@ struct Tally {
     sold_out: usize,
 }
 
-/// The evidence line of the priced-products rule: how many, and the first five names.
-fn priced_snippet<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String {
+/// The evidence line of the priced-products rules: how many, and the first five names.
+fn priced_snippet<'a>(names: impl Iterator<Item = &'a str>, n: usize, unmarked: bool) -> String {
+    let how = if unmarked {
+        "priced by a number with no currency mark"
+    } else {
+        "with a price"
+    };
     crate::extract::truncate_chars(
         &format!(
-            "{n} distinct products with a price: {}",
+            "{n} distinct products {how}: {}",
             names.take(5).collect::<Vec<_>>().join(", ")
         ),
         199,
@@ -102,7 +109,7 @@ fn priced_snippet<'a>(names: impl Iterator<Item = &'a str>, n: usize) -> String 
 /// Products read off the page's markup (a grid's cards, a detail page's `h1` and price)
 /// rather than declared in structured data.
 fn is_read(source: &str) -> bool {
-    matches!(source, "listing" | "detail")
+    matches!(source, "listing" | "detail" | "unmarked")
 }
 
 fn is_sold_out(a: &str) -> bool {
@@ -174,7 +181,12 @@ impl<'r> Evidence<'r> {
             if !t.names.contains(&p.name) {
                 t.names.insert(p.name.clone());
             }
-            if p.price.is_some_and(|v| v > 0.0) && !t.priced_names.contains(&p.name) {
+            let priced = p.price.is_some_and(|v| v > 0.0);
+            if p.source == "unmarked" {
+                if priced && !t.unmarked_names.contains(&p.name) {
+                    t.unmarked_names.insert(p.name.clone());
+                }
+            } else if priced && !t.priced_names.contains(&p.name) {
                 t.priced_names.insert(p.name.clone());
             }
             if !is_read(p.source) && !t.declared_names.contains(&p.name) {
@@ -501,18 +513,29 @@ impl<'r> Evidence<'r> {
                     matched: "OutOfStock".into(),
                 })
             }
-            ProductTest::PricedCountAtLeast => {
+            ProductTest::PricedCountAtLeast | ProductTest::UnmarkedCountAtLeast => {
                 let Signal::Products { min_count, .. } = &self.rules.rules[i].signal else {
                     return None;
                 };
-                let names = &t.priced_names;
+                let unmarked = matches!(test, ProductTest::UnmarkedCountAtLeast);
+                let names = if unmarked {
+                    &t.unmarked_names
+                } else {
+                    &t.priced_names
+                };
                 (names.len() >= *min_count).then(|| Found {
                     url: ps
                         .iter()
-                        .find(|p| p.price.is_some_and(|v| v > 0.0))
+                        .find(|p| {
+                            p.price.is_some_and(|v| v > 0.0) && (p.source == "unmarked") == unmarked
+                        })
                         .map(|p| p.url.clone())
                         .unwrap_or_else(first_url),
-                    snippet: priced_snippet(names.iter().map(String::as_str), names.len()),
+                    snippet: priced_snippet(
+                        names.iter().map(String::as_str),
+                        names.len(),
+                        unmarked,
+                    ),
                     matched: names.len().to_string(),
                 })
             }
@@ -611,21 +634,22 @@ impl<'r> Evidence<'r> {
                 ),
                 matched: m.shown.first().cloned().unwrap_or_default(),
             }),
-            ProductTest::PricedCountAtLeast => {
-                let mut names: Vec<&str> = ps
-                    .iter()
-                    .filter(|p| p.price.is_some_and(|v| v > 0.0))
-                    .map(|p| p.name.as_str())
-                    .collect();
+            ProductTest::PricedCountAtLeast | ProductTest::UnmarkedCountAtLeast => {
+                let unmarked = matches!(test, ProductTest::UnmarkedCountAtLeast);
+                let counts = |p: &&SiteProduct| {
+                    p.price.is_some_and(|v| v > 0.0) && (p.source == "unmarked") == unmarked
+                };
+                let mut names: Vec<&str> =
+                    ps.iter().filter(counts).map(|p| p.name.as_str()).collect();
                 names.sort_unstable();
                 names.dedup();
                 (names.len() >= *min_count).then(|| Found {
                     url: ps
                         .iter()
-                        .find(|p| p.price.is_some_and(|v| v > 0.0))
+                        .find(counts)
                         .map(|p| p.url.clone())
                         .unwrap_or_else(first_url),
-                    snippet: priced_snippet(names.iter().copied(), names.len()),
+                    snippet: priced_snippet(names.iter().copied(), names.len(), unmarked),
                     matched: names.len().to_string(),
                 })
             }

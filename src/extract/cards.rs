@@ -28,6 +28,9 @@ pub struct Card {
     pub name: String,
     /// The price the card shows: every card is found by one.
     pub price: f64,
+    /// The price is a bare number (`1.290.000`) with no currency mark: a weaker sign, read
+    /// only from a grid of three or more cards with sure names.
+    pub unmarked: bool,
 }
 
 /// Where a name was read: a higher rank is a surer name.
@@ -49,6 +52,7 @@ struct Candidate {
     name: u32,
     rank: Rank,
     price: f64,
+    unmarked: bool,
 }
 
 #[derive(Default)]
@@ -66,6 +70,9 @@ struct Node {
     name: Option<(Rank, u32)>,
     prices: u8,
     price: Option<f64>,
+    /// Bare grouped numbers inside (`1.290.000`, `45,000`), and the last one.
+    bare: u8,
+    bare_price: Option<f64>,
     /// A price inside is labelled as what the site pays (매입가, 買取価格, buyback price).
     buyback: bool,
     kids: Vec<Candidate>,
@@ -179,7 +186,10 @@ impl Cards {
                 priced = true;
             }
         }
-        if !priced && !labelled {
+        // A bare number may be the first half of a split price (`16,000` `원`): it stays
+        // `prev` for the next piece, and is told as bare meanwhile.
+        let bare = !priced && bare_price(t).map(|v| self.tell_bare(v)).is_some();
+        if !priced && !bare && !labelled {
             self.offer(t, Rank::Text, true);
         }
         self.prev.clear();
@@ -223,7 +233,13 @@ impl Cards {
         if node.skip || node.buyback {
             return;
         }
-        if let (Some((rank, name)), Some(price), 1..=4) = (node.name, node.price, node.prices) {
+        // A card with a marked price is read by it; one with none, by its one bare number.
+        let priced = match (node.price, node.prices, node.bare_price, node.bare) {
+            (Some(p), 1..=4, _, _) => Some((p, false)),
+            (None, 0, Some(p), 1) => Some((p, true)),
+            _ => None,
+        };
+        if let (Some((rank, name)), Some((price, unmarked))) = (node.name, priced) {
             if let Some(parent) = self.stack.last_mut() {
                 if parent.kids.len() < MAX_KIDS {
                     parent.kids.push(Candidate {
@@ -231,6 +247,7 @@ impl Cards {
                         name,
                         rank,
                         price,
+                        unmarked,
                     });
                 }
             }
@@ -248,16 +265,20 @@ impl Cards {
             }
         }
         let detail = match (self.h1_count, self.h1_first, self.main_price) {
-            (1, Some(name), Some(price)) if out.is_empty() && !self.saw_buyback => {
-                Some(Card { name, price })
-            }
+            (1, Some(name), Some(price)) if out.is_empty() && !self.saw_buyback => Some(Card {
+                name,
+                price,
+                unmarked: false,
+            }),
             _ => None,
         };
         (out, detail)
     }
 
     /// Siblings of one shape that each hold a name and a price make a grid: at least two
-    /// with surer names, three when a name is only the block's first text.
+    /// with surer names, three when a name is only the block's first text. A grid priced by
+    /// bare numbers needs three cards, every one named by a link, heading or name class, and
+    /// distinct prices are not required: the shape is the evidence, the number is its price.
     fn grid(&mut self, kids: &[Candidate]) {
         let mut done: Vec<u64> = Vec::new();
         for k in kids {
@@ -267,6 +288,10 @@ impl Cards {
             done.push(k.sig);
             let group: Vec<&Candidate> = kids.iter().filter(|c| c.sig == k.sig).collect();
             let weak = group.iter().any(|c| c.rank == Rank::Text);
+            let unmarked = group.iter().any(|c| c.unmarked);
+            if unmarked && (weak || group.len() < 3 || group.iter().any(|c| !c.unmarked)) {
+                continue;
+            }
             if group.len() < if weak { 3 } else { 2 } {
                 continue;
             }
@@ -277,6 +302,7 @@ impl Cards {
                 self.cards.push(Card {
                     name: self.name(c.name).to_string(),
                     price: c.price,
+                    unmarked: c.unmarked,
                 });
             }
         }
@@ -293,6 +319,21 @@ impl Cards {
         let n = self.stack.len();
         for node in self.stack[n.saturating_sub(REACH)..].iter_mut() {
             node.buyback = true;
+        }
+    }
+
+    /// A bare number told to the open elements (see [`bare_price`]).
+    fn tell_bare(&mut self, value: f64) {
+        let n = self.stack.len();
+        if self.stack[n.saturating_sub(REACH)..]
+            .last()
+            .is_some_and(|t| t.old)
+        {
+            return;
+        }
+        for node in self.stack[n.saturating_sub(REACH)..].iter_mut() {
+            node.bare = node.bare.saturating_add(1);
+            node.bare_price = Some(value);
         }
     }
 
@@ -624,6 +665,38 @@ fn fnv(bytes: &[u8], mut h: u64) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// A text piece that is only a number grouped in thousands (`1.290.000`, `45,000`,
+/// `1 290 000`): how Vietnamese, Indonesian and some Korean shops print a card's price with no
+/// currency mark. A year, a count or a phone number is not grouped so; a lone grouped number
+/// is still only a candidate, counted when its card sits in a grid (see `Cards::grid`).
+fn bare_price(t: &str) -> Option<f64> {
+    let b = t.as_bytes();
+    if b.len() < 5 || b.len() > 15 || !b[0].is_ascii_digit() {
+        return None;
+    }
+    let sep = *b.iter().find(|c| !c.is_ascii_digit())?;
+    if !matches!(sep, b'.' | b',' | b' ') {
+        return None;
+    }
+    let mut groups = t.split(sep as char);
+    let head = groups.next()?;
+    if head.is_empty() || head.len() > 3 {
+        return None;
+    }
+    let mut n = 0;
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        n += 1;
+    }
+    if n == 0 {
+        return None;
+    }
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    digits.parse::<f64>().ok().filter(|v| *v >= 1000.0)
 }
 
 #[cfg(test)]

@@ -1004,7 +1004,7 @@ impl Walker {
                 price: Some(c.price),
                 currency: None,
                 availability: None,
-                source: "listing",
+                source: if c.unmarked { "unmarked" } else { "listing" },
             });
         }
         // A page that shows a heading or a form has content of its own: it is read as it is,

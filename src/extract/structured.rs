@@ -61,7 +61,8 @@ pub struct ProductFact {
     pub currency: Option<String>,
     /// Stock state as declared (`InStock`, `OutOfStock` …; schema.org URLs shortened to the name).
     pub availability: Option<String>,
-    /// `jsonld`, `microdata` or `opengraph`.
+    /// `jsonld`, `microdata` or `opengraph`; read off the markup: `listing` (a grid card),
+    /// `unmarked` (a grid card priced by a number with no currency mark) or `detail`.
     pub source: &'static str,
 }
 

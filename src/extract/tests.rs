@@ -435,3 +435,56 @@ fn a_posted_button_form_is_a_link_but_a_form_asking_the_visitor_is_not() {
     assert_eq!(urls, vec!["https://shop.example/products/method.php"]);
     assert_eq!(f.links[0].text, "ご購入手続きへ進む");
 }
+
+fn unmarked_of(f: &PageFacts) -> Vec<(String, f64)> {
+    f.products
+        .iter()
+        .filter(|p| p.source == "unmarked")
+        .map(|p| (p.name.clone(), p.price.unwrap_or(-1.0)))
+        .collect()
+}
+
+#[test]
+fn a_grid_priced_by_bare_grouped_numbers_gives_unmarked_cards() {
+    let grid = |cards: &[(&str, &str)]| {
+        let items: String = cards
+            .iter()
+            .map(|(n, p)| {
+                format!(
+                    r#"<div class="item"><a href="/p/{n}"><h3>{n}</h3></a><span>{p}</span></div>"#
+                )
+            })
+            .collect();
+        facts(&format!(r#"<div class="grid">{items}</div>"#))
+    };
+    let f = grid(&[
+        ("Chân váy bò chữ A", "1.290.000"),
+        ("Áo sơ mi lụa", "890.000"),
+        ("Quần âu ống suông", "1.150.000"),
+    ]);
+    assert_eq!(
+        unmarked_of(&f),
+        vec![
+            ("Chân váy bò chữ A".to_string(), 1_290_000.0),
+            ("Áo sơ mi lụa".to_string(), 890_000.0),
+            ("Quần âu ống suông".to_string(), 1_150_000.0),
+        ]
+    );
+    assert!(cards_of(&f).is_empty(), "not counted as marked prices");
+    // Two cards are not a grid for bare numbers; years, ratings and phone numbers are no prices.
+    assert!(unmarked_of(&grid(&[("Áo", "890.000"), ("Quần", "1.150.000")])).is_empty());
+    assert!(unmarked_of(&grid(&[
+        ("A", "2024"),
+        ("B", "4.5"),
+        ("C", "010-1234-5678")
+    ]))
+    .is_empty());
+    // A split price whose first half is a bare number is still a marked price.
+    let f = grid(&[
+        ("무쇠 팬", "16,000</span><span>원"),
+        ("뚝배기", "9,000</span><span>원"),
+        ("도마", "12,000</span><span>원"),
+    ]);
+    assert_eq!(cards_of(&f).len(), 3, "{:?}", f.products);
+    assert!(unmarked_of(&f).is_empty());
+}

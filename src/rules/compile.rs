@@ -616,8 +616,9 @@ fn products_signal(r: &RuleDef, at: &At, ld: &mut Loader) -> Option<Signal> {
         Some("price_mismatch") => Some(ProductTest::PriceMismatch),
         Some("count_at_least") => Some(ProductTest::CountAtLeast),
         Some("priced_count_at_least") => Some(ProductTest::PricedCountAtLeast),
+        Some("unmarked_count_at_least") => Some(ProductTest::UnmarkedCountAtLeast),
         other => {
-            at.err(ld, format!("kind 'products' needs test = all_names_match | any_name_match | all_prices_zero | all_sold_out | price_mismatch | count_at_least | priced_count_at_least (got {other:?})"));
+            at.err(ld, format!("kind 'products' needs test = all_names_match | any_name_match | all_prices_zero | all_sold_out | price_mismatch | count_at_least | priced_count_at_least | unmarked_count_at_least (got {other:?})"));
             None
         }
     };

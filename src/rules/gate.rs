@@ -64,7 +64,7 @@ pub(crate) fn template_source(f: &PageFacts) -> Option<String> {
 pub fn name_gate(name: &str) -> Option<&'static str> {
     static FEE: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
         Regex::new(
-            r"(?i)(택배\s*비|배송\s*비|배송\s*료|반품\s*비|교환\s*비|수수료|^\s*(합계|총\s*(상품)?\s*(금액|합계)|결제\s*금액|할인\s*금액|적립금|포인트)\s*$|\b(shipping|delivery|handling|service)\s+(fee|cost|charge)s?\b|^\s*(sub\s*total|subtotal|total|tax|vat|discount)\s*$|送料|手数料|^\s*(小計|合計)\s*$|运费|運費|phí vận chuyển|ongkos kirim|ongkir)",
+            r"(?i)(택배\s*비|배송\s*비|배송\s*료|반품\s*비|교환\s*비|수수료|^\s*(합계|총\s*(상품)?\s*(금액|합계)|결제\s*금액|할인\s*금액|적립금|포인트)\s*$|\b(shipping|delivery|handling|service)\s+(fee|cost|charge)s?\b|^\s*(sub\s*total|subtotal|total|tax|vat|discount)\s*$|送料|手数料|^\s*(小計|合計)\s*$|运费|運費|phí vận chuyển|ongkos kirim|ongkir|^\s*((판매|소비자|매입|공급|정상|할인)?\s*(단가|가격|금액|가)|정가|정산\s*(예정\s*)?금액|(unit\s+|sale\s+|regular\s+)?price|amount|prix|preis|precio|preço|giá( bán)?|harga|価格|単価|金額|价格|價格|单价|單價)\s*$)",
         )
         .ok()
     });
@@ -76,7 +76,7 @@ pub fn name_gate(name: &str) -> Option<&'static str> {
         return Some("the name is a form label (it ends with a colon)");
     }
     if FEE.as_ref().is_some_and(|re| re.is_match(t)) {
-        return Some("the name is a fee or total line, not a product");
+        return Some("the name is a fee, total or price label, not a product");
     }
     None
 }
@@ -158,5 +158,36 @@ impl RuleSet {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_gate;
+
+    #[test]
+    fn labels_fees_and_templates_are_not_product_names() {
+        for label in [
+            "반송 택배비 :",
+            "단가",
+            "매입가격",
+            "정산예정 금액",
+            "판매가",
+            "Subtotal",
+            "Unit price",
+            "合計",
+            "Giá bán",
+            "{$product.name}",
+        ] {
+            assert!(name_gate(label).is_some(), "{label}");
+        }
+        for name in [
+            "무쇠 프라이팬",
+            "Linen Apron",
+            "Chân váy bò chữ A",
+            "가격파괴 양말 세트",
+        ] {
+            assert_eq!(name_gate(name), None, "{name}");
+        }
     }
 }

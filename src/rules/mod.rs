@@ -181,8 +181,12 @@ pub enum ProductTest {
     PriceMismatch,
     /// At least `min_count` distinct product names were seen.
     CountAtLeast,
-    /// At least `min_count` distinct names with a price above 0 (a priced grid).
+    /// At least `min_count` distinct names with a price above 0 (a priced grid); cards
+    /// priced by a bare number are not counted here.
     PricedCountAtLeast,
+    /// At least `min_count` distinct names read off a grid whose prices carry no currency
+    /// mark (`1.290.000`): a weaker sign than a marked price, weighted apart.
+    UnmarkedCountAtLeast,
 }
 
 /// A compiled signal.
