@@ -194,7 +194,9 @@ impl<'r> Evidence<'r> {
             }
             for &r in &t.name_rules {
                 if let Signal::Products { re: Some(re), .. } = &self.rules.rules[r].signal {
-                    if re.is_match(&p.name) {
+                    // Two-step when the pattern has word boundaries: a Korean name would
+                    // otherwise send it to the regex engine's slow path.
+                    if self.rules.pat(r, re).is_match(&p.name) {
                         let e = t.name_hits.entry(r).or_default();
                         e.0 += 1;
                         if e.1.len() < 5 {
@@ -299,6 +301,11 @@ impl<'r> Evidence<'r> {
         let products_check = self.rules.prereq_index("products");
         for p in &f.products {
             let card = is_read(p.source);
+            // A card names a product once for the site: the same card on every page of a
+            // catalogue changes no verdict, and re-scoring for it would cost every page.
+            if card && (!cards_count || self.tally.names.contains(&p.name)) {
+                continue;
+            }
             let gated = eval
                 .template
                 .clone()
@@ -311,11 +318,6 @@ impl<'r> Evidence<'r> {
                     what: p.name.clone(),
                     reason,
                 });
-                continue;
-            }
-            // A card names a product once for the site: the same card on every page of a
-            // catalogue changes no verdict, and re-scoring for it would cost every page.
-            if card && (!cards_count || self.tally.names.contains(&p.name)) {
                 continue;
             }
             if self.products.len() < 2000 {
@@ -566,7 +568,8 @@ impl<'r> Evidence<'r> {
         match test {
             ProductTest::AllNamesMatch | ProductTest::AnyNameMatch => {
                 let re = re.as_ref()?;
-                let hits: Vec<&SiteProduct> = ps.iter().filter(|p| re.is_match(&p.name)).collect();
+                let pat = self.rules.pat(i, re);
+                let hits: Vec<&SiteProduct> = ps.iter().filter(|p| pat.is_match(&p.name)).collect();
                 let fire = if *test == ProductTest::AllNamesMatch {
                     !ps.is_empty() && hits.len() == ps.len()
                 } else {

@@ -64,7 +64,7 @@ pub(crate) fn template_source(f: &PageFacts) -> Option<String> {
 pub fn name_gate(name: &str) -> Option<&'static str> {
     static FEE: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
         Regex::new(
-            r"(?i)(택배\s*비|배송\s*비|배송\s*료|반품\s*비|교환\s*비|수수료|^\s*(합계|총\s*(상품)?\s*(금액|합계)|결제\s*금액|할인\s*금액|적립금|포인트)\s*$|\b(shipping|delivery|handling|service)\s+(fee|cost|charge)s?\b|^\s*(sub\s*total|subtotal|total|tax|vat|discount)\s*$|送料|手数料|^\s*(小計|合計)\s*$|运费|運費|phí vận chuyển|ongkos kirim|ongkir|^\s*((판매|소비자|매입|공급|정상|할인)?\s*(단가|가격|금액|가)|정가|정산\s*(예정\s*)?금액|(unit\s+|sale\s+|regular\s+)?price|amount|prix|preis|precio|preço|giá( bán)?|harga|価格|単価|金額|价格|價格|单价|單價)\s*$)",
+            r"(?i)(택배\s*비|배송\s*비|배송\s*료|반품\s*비|교환\s*비|수수료|^\s*(합계|총\s*(상품)?\s*(금액|합계)|결제\s*금액|할인\s*금액|적립금|포인트)\s*$|(?-u:\b)(shipping|delivery|handling|service)\s+(fee|cost|charge)s?(?-u:\b)|^\s*(sub\s*total|subtotal|total|tax|vat|discount)\s*$|送料|手数料|^\s*(小計|合計)\s*$|运费|運費|phí vận chuyển|ongkos kirim|ongkir|^\s*((판매|소비자|매입|공급|정상|할인)?\s*(단가|가격|금액|가)|정가|정산\s*(예정\s*)?금액|(unit\s+|sale\s+|regular\s+)?price|amount|prix|preis|precio|preço|giá( bán)?|harga|価格|単価|金額|价格|價格|单价|單價)\s*$)",
         )
         .ok()
     });

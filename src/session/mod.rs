@@ -349,7 +349,8 @@ impl<'r> Session<'r> {
                 .map(|i| self.open[i] && self.core.contains(&i))
                 .collect(),
         };
-        let handle = self.inflight.spawn(page::fetch_page(task));
+        // Boxed: a page's future holds its parse and render states, and a task moves it whole.
+        let handle = self.inflight.spawn(Box::pin(page::fetch_page(task)));
         self.loading.insert(handle.id(), (url, priority));
     }
 

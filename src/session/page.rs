@@ -114,18 +114,19 @@ pub(crate) async fn fetch_page(task: PageTask) -> Done {
     if let (Ok(f), Some(r)) = (&result, &renderer) {
         let is_seed = entry.source == Source::Seed;
         let unproven = leaves_open(&rules, &open, &eval);
-        rendered = r
-            .page(
-                &http,
-                &rules,
-                f,
-                &scope,
-                is_seed,
-                &entry.predicted,
-                facts.as_ref(),
-                unproven,
-            )
-            .await;
+        // Boxed: most pages are never rendered, and the render's state would otherwise sit in
+        // every page's future.
+        rendered = Box::pin(r.page(
+            &http,
+            &rules,
+            f,
+            &scope,
+            is_seed,
+            &entry.predicted,
+            facts.as_ref(),
+            unproven,
+        ))
+        .await;
         if let Some(out) = rendered.as_mut() {
             if let (Some(rf), Some(re)) = (out.facts.take(), out.eval.take()) {
                 match facts.as_mut() {
