@@ -293,9 +293,14 @@ fn base_tags_are_found_in_any_case_and_spacing() {
 }
 
 fn cards_of(f: &PageFacts) -> Vec<(String, f64)> {
+    products_of(f, "listing")
+}
+
+/// The products of one source, as (name, price); -1 for no price.
+fn products_of(f: &PageFacts, source: &str) -> Vec<(String, f64)> {
     f.products
         .iter()
-        .filter(|p| p.source == "listing")
+        .filter(|p| p.source == source)
         .map(|p| (p.name.clone(), p.price.unwrap_or(-1.0)))
         .collect()
 }
@@ -437,11 +442,7 @@ fn a_posted_button_form_is_a_link_but_a_form_asking_the_visitor_is_not() {
 }
 
 fn unmarked_of(f: &PageFacts) -> Vec<(String, f64)> {
-    f.products
-        .iter()
-        .filter(|p| p.source == "unmarked")
-        .map(|p| (p.name.clone(), p.price.unwrap_or(-1.0)))
-        .collect()
+    products_of(f, "unmarked")
 }
 
 #[test]
